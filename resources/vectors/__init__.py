@@ -1,0 +1,28 @@
+"""The vector store: one small interface over Qdrant Edge (embedded) and a Qdrant server.
+
+Every read, write and delete is scoped to one user through the payload field `user_id`.
+"""
+
+from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
+from resources.vectors.edge import EdgeVectorIndex, EdgeVectorStore
+from resources.vectors.errors import VectorStoreBusy, VectorStoreError
+from resources.vectors.factory import vector_store_from_settings
+from resources.vectors.naming import POINT_ID_NAMESPACE, collection_name_for, point_id_for
+from resources.vectors.qdrant_server import QdrantServerVectorIndex, QdrantServerVectorStore
+
+__all__ = [
+    "POINT_ID_NAMESPACE",
+    "EdgeVectorIndex",
+    "EdgeVectorStore",
+    "QdrantServerVectorIndex",
+    "QdrantServerVectorStore",
+    "SearchHit",
+    "StoredPoint",
+    "VectorIndex",
+    "VectorStore",
+    "VectorStoreBusy",
+    "VectorStoreError",
+    "collection_name_for",
+    "point_id_for",
+    "vector_store_from_settings",
+]

@@ -1,0 +1,100 @@
+"""The vector-store interface: points, search hits, a store (config) and an open index handle.
+
+Every method of an index is scoped to one user: tenant isolation is part of the contract.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["SearchHit", "StoredPoint", "VectorIndex", "VectorStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPoint:
+    """One chunk's point: a UUID id, its vector (None when not fetched) and its payload."""
+
+    id: str
+    vector: list[float] | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A point found by a search, with its cosine similarity to the query."""
+
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+class VectorIndex(ABC):
+    """An open handle on one collection; every read, write and delete filters by `user_id`."""
+
+    @abstractmethod
+    def upsert(self, user_id: str, points: Sequence[StoredPoint]) -> None:
+        """Insert or overwrite points of `user_id`.
+
+        Raises ValueError if a point's payload `user_id` is not `user_id`, its id is not a UUID
+        or its vector is missing or of the wrong dimension. A point id that already belongs to
+        another user is left untouched.
+        """
+
+    @abstractmethod
+    def delete_points(self, user_id: str, point_ids: Sequence[str]) -> int:
+        """Delete those of `point_ids` that belong to `user_id`; return how many there were."""
+
+    @abstractmethod
+    def delete_record(self, user_id: str, record_id: str) -> int:
+        """Delete every point of one record of `user_id`; return how many there were."""
+
+    @abstractmethod
+    def point_ids_for_records(self, user_id: str, record_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Map each of `record_ids` to the ids of its stored points (an empty set if none)."""
+
+    @abstractmethod
+    def points_for_records(
+        self, user_id: str, record_ids: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Map each of `record_ids` to {point id: payload} of its stored points."""
+
+    @abstractmethod
+    def retrieve(
+        self, user_id: str, point_ids: Sequence[str], *, with_vectors: bool = True
+    ) -> list[StoredPoint]:
+        """The points of `user_id` among `point_ids` (missing or other users' ids are skipped)."""
+
+    @abstractmethod
+    def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
+        """The `limit` points of `user_id` nearest to `vector`, most similar first."""
+
+    @abstractmethod
+    def scroll(
+        self, user_id: str | None = None, *, with_vectors: bool = False
+    ) -> Iterator[StoredPoint]:
+        """Every point of `user_id`; None means all users (asset checks and admin only).
+
+        The iterator reads lazily: consume it while the index is open.
+        """
+
+    @abstractmethod
+    def count(self, user_id: str | None = None) -> int:
+        """How many points `user_id` has; None counts all users."""
+
+
+class VectorStore(ABC):
+    """Where the vectors live: one collection per embedding model, opened for a batch at a time."""
+
+    collection_name: str
+    dimension: int
+
+    @abstractmethod
+    def open(self) -> AbstractContextManager[VectorIndex]:
+        """Open the collection (creating it if missing) for the duration of a `with` block."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op for stores holding nothing
+        """Release long-lived resources (a client connection); the store may not be used after."""

@@ -1,0 +1,293 @@
+"""The embedded vector store: Qdrant Edge, the Qdrant engine in-process over a directory on disk.
+
+Edge locks its write-ahead log per process, so a store is opened for one batch at a time and a
+second opener waits (with backoff) for the holder to finish instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qdrant_edge import (
+    CountRequest,
+    Distance,
+    EdgeConfig,
+    EdgeShard,
+    EdgeVectorParams,
+    FieldCondition,
+    Filter,
+    HasIdCondition,
+    KeywordIndexParams,
+    MatchAny,
+    MatchValue,
+    PayloadSelector,
+    Point,
+    QueryRequest,
+    ScrollRequest,
+    UpdateOperation,
+)
+from qdrant_edge import Query as EdgeQuery
+
+from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
+from resources.vectors.errors import VectorStoreBusy, VectorStoreError
+from resources.vectors.validation import (
+    canonical_point_id,
+    check_points,
+    check_user_id,
+    check_vector,
+)
+
+if TYPE_CHECKING:
+    # Type aliases that exist only in qdrant_edge's stub.
+    from qdrant_edge import ConditionType, WithPayloadType
+
+__all__ = ["EdgeVectorIndex", "EdgeVectorStore"]
+
+logger = logging.getLogger(__name__)
+
+_PAGE = 256
+_CONFIG_FILE = "edge_config.json"  # written by EdgeShard.create: its presence means "load"
+_FIRST_RETRY_DELAY = 0.05
+_MAX_RETRY_DELAY = 1.0
+
+
+class _ShardLocked(Exception):
+    """Another handle holds the shard's WAL lock (Edge reports "Can't init WAL: WouldBlock")."""
+
+
+class EdgeVectorStore(VectorStore):
+    """A collection kept as one Qdrant Edge shard directory under `path`."""
+
+    def __init__(
+        self, path: Path, collection_name: str, dimension: int, *, lock_timeout: float = 30.0
+    ) -> None:
+        if dimension <= 0:
+            raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
+        self.path = Path(path)
+        self.collection_name = collection_name
+        self.dimension = dimension
+        self.lock_timeout = lock_timeout
+
+    def __repr__(self) -> str:
+        return (
+            f"EdgeVectorStore(path={str(self.path)!r}, collection_name={self.collection_name!r}, "
+            f"dimension={self.dimension})"
+        )
+
+    @property
+    def shard_path(self) -> Path:
+        """The shard directory holding this collection."""
+        return self.path / self.collection_name
+
+    @contextmanager
+    def open(self) -> Iterator[EdgeVectorIndex]:
+        """Open (or create) the shard, waiting up to `lock_timeout` s for another holder."""
+        shard = self._open_shard()
+        try:
+            yield EdgeVectorIndex(shard, self.dimension)
+        finally:
+            try:
+                shard.flush()
+            finally:
+                shard.close()
+
+    def _open_shard(self) -> EdgeShard:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = _FIRST_RETRY_DELAY
+        while True:
+            try:
+                return self._load_or_create()
+            except _ShardLocked:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise VectorStoreBusy(
+                        f"The vector store at {self.shard_path} stayed locked by another process "
+                        f"for {self.lock_timeout:g} s; wait for the running job to finish and "
+                        "try again."
+                    ) from None
+                logger.info(
+                    "vector store %s is locked by another process; retrying in %.2f s",
+                    self.shard_path,
+                    min(delay, remaining),
+                )
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, _MAX_RETRY_DELAY)
+
+    def _load_or_create(self) -> EdgeShard:
+        config = EdgeConfig(vectors=EdgeVectorParams(size=self.dimension, distance=Distance.Cosine))
+        marker = self.shard_path / _CONFIG_FILE
+        existed = marker.exists()
+        try:
+            if existed:
+                # Passing the config makes Edge check it against the stored segments.
+                shard = EdgeShard.load(str(self.shard_path), config)
+            else:
+                shard = EdgeShard.create(str(self.shard_path), config)
+        except Exception as exc:
+            message = str(exc)
+            if "WouldBlock" in message or (not existed and marker.exists()):
+                # Locked, or another process created the shard between our check and create.
+                raise _ShardLocked from exc
+            if "ncompatible" in message:
+                raise VectorStoreError(
+                    f"The vector store at {self.shard_path} was built for other vectors than "
+                    f"{self.dimension}-dimension cosine ({message}); use the embedding model it "
+                    "was built with or another edge path."
+                ) from exc
+            raise VectorStoreError(
+                f"Could not open the vector store at {self.shard_path}: {message}"
+            ) from exc
+        try:
+            _ensure_payload_indexes(shard)
+        except BaseException:
+            shard.close()
+            raise
+        return shard
+
+
+def _ensure_payload_indexes(shard: EdgeShard) -> None:
+    # Checked on every open, not only at creation, so a crash between the two self-heals.
+    existing = shard.info().payload_schema
+    if "user_id" not in existing:
+        shard.update(
+            UpdateOperation.create_field_index("user_id", KeywordIndexParams(is_tenant=True))
+        )
+    if "record_id" not in existing:
+        shard.update(UpdateOperation.create_field_index("record_id", KeywordIndexParams()))
+
+
+class EdgeVectorIndex(VectorIndex):
+    """An open Edge shard, valid until its store's `open()` block ends."""
+
+    def __init__(self, shard: EdgeShard, dimension: int) -> None:
+        self._shard = shard
+        self._dimension = dimension
+
+    def upsert(self, user_id: str, points: Sequence[StoredPoint]) -> None:
+        checked = check_points(user_id, points, self._dimension)
+        if not checked:
+            return
+        # The condition makes the write tenant-safe: an id owned by another user is not touched.
+        self._shard.update(
+            UpdateOperation.upsert_points(
+                [Point(pid, vector, payload) for pid, vector, payload in checked],
+                condition=_user_filter(user_id),
+            )
+        )
+
+    def delete_points(self, user_id: str, point_ids: Sequence[str]) -> int:
+        ids: set[Any] = {canonical_point_id(pid) for pid in point_ids}
+        if not ids:
+            return 0
+        return self._delete(_user_filter(user_id, HasIdCondition(ids)))
+
+    def delete_record(self, user_id: str, record_id: str) -> int:
+        return self._delete(
+            _user_filter(user_id, FieldCondition(key="record_id", match=MatchValue(record_id)))
+        )
+
+    def point_ids_for_records(self, user_id: str, record_ids: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {rid: set() for rid in record_ids}
+        for point in self._records_points(
+            user_id, record_ids, PayloadSelector.Include(["record_id"])
+        ):
+            found[point.payload["record_id"]].add(point.id)
+        return found
+
+    def points_for_records(
+        self, user_id: str, record_ids: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        found.update({rid: {} for rid in record_ids})
+        for point in self._records_points(user_id, record_ids, True):
+            found[point.payload["record_id"]][point.id] = point.payload
+        return dict(found)
+
+    def retrieve(
+        self, user_id: str, point_ids: Sequence[str], *, with_vectors: bool = True
+    ) -> list[StoredPoint]:
+        ids: set[Any] = {canonical_point_id(pid) for pid in point_ids}
+        if not ids:
+            return []
+        flt = _user_filter(user_id, HasIdCondition(ids))
+        return list(self._scroll(flt, with_payload=True, with_vectors=with_vectors))
+
+    def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
+        if limit < 1:
+            raise ValueError(f"Search limit must be at least 1, got {limit}.")
+        hits = self._shard.query(
+            QueryRequest(
+                limit=limit,
+                query=EdgeQuery.Nearest(check_vector(vector, self._dimension)),
+                filter=_user_filter(user_id),
+                with_payload=True,
+            )
+        )
+        return [SearchHit(id=str(h.id), score=h.score, payload=h.payload or {}) for h in hits]
+
+    def scroll(
+        self, user_id: str | None = None, *, with_vectors: bool = False
+    ) -> Iterator[StoredPoint]:
+        flt = None if user_id is None else _user_filter(user_id)
+        return self._scroll(flt, with_payload=True, with_vectors=with_vectors)
+
+    def count(self, user_id: str | None = None) -> int:
+        flt = None if user_id is None else _user_filter(user_id)
+        return self._shard.count(CountRequest(exact=True, filter=flt))
+
+    def _delete(self, flt: Filter) -> int:
+        # Edge's update returns nothing, so count first; the WAL lock keeps other writers out.
+        matched = self._shard.count(CountRequest(exact=True, filter=flt))
+        if matched:
+            self._shard.update(UpdateOperation.delete_points_by_filter(flt))
+        return matched
+
+    def _records_points(
+        self, user_id: str, record_ids: Sequence[str], with_payload: WithPayloadType
+    ) -> Iterator[StoredPoint]:
+        if not record_ids:
+            return iter(())
+        condition = FieldCondition(key="record_id", match=MatchAny(list(record_ids)))
+        return self._scroll(
+            _user_filter(user_id, condition), with_payload=with_payload, with_vectors=False
+        )
+
+    def _scroll(
+        self, flt: Filter | None, *, with_payload: WithPayloadType, with_vectors: bool
+    ) -> Iterator[StoredPoint]:
+        offset = None
+        while True:
+            records, offset = self._shard.scroll(
+                ScrollRequest(
+                    offset=offset,
+                    limit=_PAGE,
+                    filter=flt,
+                    with_payload=with_payload,
+                    with_vector=with_vectors,
+                )
+            )
+            for record in records:
+                yield StoredPoint(
+                    id=str(record.id),
+                    vector=_dense(record.vector) if with_vectors else None,
+                    payload=record.payload or {},
+                )
+            if offset is None:
+                return
+
+
+def _user_filter(user_id: str, *conditions: ConditionType) -> Filter:
+    user = FieldCondition(key="user_id", match=MatchValue(check_user_id(user_id)))
+    return Filter(must=[user, *conditions])
+
+
+def _dense(vector: object) -> list[float] | None:
+    if isinstance(vector, list):
+        return [float(x) for x in vector]  # pyright: ignore[reportUnknownVariableType]
+    return None

@@ -1,0 +1,39 @@
+"""Chooses the vector store from settings: a Qdrant server, qdrant-client in memory, or Edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from resources.vectors.base import VectorStore
+from resources.vectors.edge import EdgeVectorStore
+from resources.vectors.naming import collection_name_for
+from resources.vectors.qdrant_server import QdrantServerVectorStore
+
+__all__ = ["vector_store_from_settings"]
+
+IN_MEMORY = ":memory:"
+
+
+def vector_store_from_settings(
+    qdrant_url: str | None,
+    qdrant_api_key: str | None,
+    edge_path: Path,
+    model_name: str,
+    dimension: int,
+) -> VectorStore:
+    """A Qdrant server store if `qdrant_url` is set (":memory:" for in-process), else Edge.
+
+    The collection is named after the embedding model, so that changing model starts a new
+    collection instead of mixing two models' vectors.
+    """
+    name = collection_name_for(model_name, dimension)
+    url = (qdrant_url or "").strip()
+    if url == IN_MEMORY:
+        return QdrantServerVectorStore(
+            location=IN_MEMORY, collection_name=name, dimension=dimension
+        )
+    if url:
+        return QdrantServerVectorStore(
+            url=url, api_key=qdrant_api_key or None, collection_name=name, dimension=dimension
+        )
+    return EdgeVectorStore(Path(edge_path), name, dimension)

@@ -1,0 +1,281 @@
+"""The scale-path vector store: a Qdrant server or cluster through qdrant-client.
+
+`location=":memory:"` runs qdrant-client's in-process engine, which serves the tests of this path.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
+from resources.vectors.errors import VectorStoreError
+from resources.vectors.validation import (
+    canonical_point_id,
+    check_points,
+    check_user_id,
+    check_vector,
+)
+
+__all__ = ["QdrantServerVectorIndex", "QdrantServerVectorStore"]
+
+_PAGE = 256
+
+
+class QdrantServerVectorStore(VectorStore):
+    """A collection on a Qdrant server, reached through one long-lived client."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        location: str | None = None,
+        collection_name: str,
+        dimension: int,
+    ) -> None:
+        if (url is None) == (location is None):
+            raise ValueError(
+                "Give QdrantServerVectorStore either url= (a Qdrant server) or "
+                'location=":memory:", not both or neither.'
+            )
+        if dimension <= 0:
+            raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
+        self.collection_name = collection_name
+        self.dimension = dimension
+        self._url = url
+        self._api_key = api_key
+        self._location = location
+        # Created on first open(): constructing a client with a url already talks to the server.
+        self._client: QdrantClient | None = None
+
+    def __repr__(self) -> str:
+        # The api key, and any credentials in the url, stay out of reprs and logs.
+        where = f"url={_redacted(self._url)!r}" if self._url else f"location={self._location!r}"
+        return (
+            f"QdrantServerVectorStore({where}, collection_name={self.collection_name!r}, "
+            f"dimension={self.dimension})"
+        )
+
+    @contextmanager
+    def open(self) -> Iterator[QdrantServerVectorIndex]:
+        """A handle on the shared client; the collection is created on first use if missing."""
+        yield QdrantServerVectorIndex(self._connect(), self.collection_name, self.dimension)
+
+    def close(self) -> None:
+        """Close the client (an in-memory collection is gone afterwards)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _connect(self) -> QdrantClient:
+        if self._client is not None:
+            return self._client
+        if self._url is not None:
+            client = QdrantClient(url=self._url, api_key=self._api_key)
+        else:
+            client = QdrantClient(location=self._location)
+        try:
+            self._ensure_collection(client)
+        except VectorStoreError:
+            client.close()
+            raise
+        except Exception as exc:
+            client.close()
+            where = _redacted(self._url) if self._url else self._location
+            reason = f"{type(exc).__name__}: {exc}"
+            if self._api_key:
+                reason = reason.replace(self._api_key, "***")
+            raise VectorStoreError(
+                f"Could not prepare collection {self.collection_name} on Qdrant at {where} "
+                f"({reason}); check that the server is up and the url and api key are right."
+            ) from None
+        self._client = client
+        return client
+
+    def _ensure_collection(self, client: QdrantClient) -> None:
+        name = self.collection_name
+        if not client.collection_exists(name):
+            try:
+                client.create_collection(
+                    name,
+                    vectors_config=qm.VectorParams(
+                        size=self.dimension, distance=qm.Distance.COSINE
+                    ),
+                )
+            except Exception:
+                if not client.collection_exists(name):
+                    raise
+                # Another process created it first: fine, check it below like any other.
+        params = client.get_collection(name).config.params.vectors
+        if not isinstance(params, qm.VectorParams) or params.size != self.dimension:
+            raise VectorStoreError(
+                f"Qdrant collection {name} does not hold one {self.dimension}-dimension vector "
+                "per point; use the embedding model it was built with or another collection."
+            )
+        with warnings.catch_warnings():
+            # qdrant-client's in-process engine ignores payload indexes and says so.
+            warnings.filterwarnings(
+                "ignore", message="Payload indexes have no effect", category=UserWarning
+            )
+            # Idempotent on the server; is_tenant groups each user's points together on disk.
+            client.create_payload_index(
+                name,
+                "user_id",
+                qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True),
+                wait=True,
+            )
+            client.create_payload_index(name, "record_id", qm.PayloadSchemaType.KEYWORD, wait=True)
+
+
+class QdrantServerVectorIndex(VectorIndex):
+    """A handle on one collection of a Qdrant client; every write waits until it is visible."""
+
+    def __init__(self, client: QdrantClient, collection_name: str, dimension: int) -> None:
+        self._client = client
+        self._collection = collection_name
+        self._dimension = dimension
+
+    def upsert(self, user_id: str, points: Sequence[StoredPoint]) -> None:
+        checked = check_points(user_id, points, self._dimension)
+        if not checked:
+            return
+        # update_filter makes the write tenant-safe: an id owned by another user is not touched.
+        self._client.upsert(
+            self._collection,
+            [
+                qm.PointStruct(id=pid, vector=vector, payload=payload)
+                for pid, vector, payload in checked
+            ],
+            wait=True,
+            update_filter=_user_filter(user_id),
+        )
+
+    def delete_points(self, user_id: str, point_ids: Sequence[str]) -> int:
+        ids: list[Any] = sorted({canonical_point_id(pid) for pid in point_ids})
+        if not ids:
+            return 0
+        return self._delete(_user_filter(user_id, qm.HasIdCondition(has_id=ids)))
+
+    def delete_record(self, user_id: str, record_id: str) -> int:
+        return self._delete(_user_filter(user_id, _match("record_id", record_id)))
+
+    def point_ids_for_records(self, user_id: str, record_ids: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {rid: set() for rid in record_ids}
+        for point in self._records_points(user_id, record_ids, ["record_id"]):
+            found[point.payload["record_id"]].add(point.id)
+        return found
+
+    def points_for_records(
+        self, user_id: str, record_ids: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        found.update({rid: {} for rid in record_ids})
+        for point in self._records_points(user_id, record_ids, True):
+            found[point.payload["record_id"]][point.id] = point.payload
+        return dict(found)
+
+    def retrieve(
+        self, user_id: str, point_ids: Sequence[str], *, with_vectors: bool = True
+    ) -> list[StoredPoint]:
+        ids: list[Any] = sorted({canonical_point_id(pid) for pid in point_ids})
+        if not ids:
+            return []
+        flt = _user_filter(user_id, qm.HasIdCondition(has_id=ids))
+        return list(self._scroll(flt, with_payload=True, with_vectors=with_vectors))
+
+    def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
+        if limit < 1:
+            raise ValueError(f"Search limit must be at least 1, got {limit}.")
+        response = self._client.query_points(
+            self._collection,
+            query=check_vector(vector, self._dimension),
+            query_filter=_user_filter(user_id),
+            limit=limit,
+            with_payload=True,
+        )
+        return [
+            SearchHit(id=str(hit.id), score=hit.score, payload=hit.payload or {})
+            for hit in response.points
+        ]
+
+    def scroll(
+        self, user_id: str | None = None, *, with_vectors: bool = False
+    ) -> Iterator[StoredPoint]:
+        flt = None if user_id is None else _user_filter(user_id)
+        return self._scroll(flt, with_payload=True, with_vectors=with_vectors)
+
+    def count(self, user_id: str | None = None) -> int:
+        flt = None if user_id is None else _user_filter(user_id)
+        return self._client.count(self._collection, count_filter=flt, exact=True).count
+
+    def _delete(self, flt: qm.Filter) -> int:
+        # The delete response carries no count; counting first is exact for a single writer.
+        matched = self._client.count(self._collection, count_filter=flt, exact=True).count
+        if matched:
+            self._client.delete(self._collection, qm.FilterSelector(filter=flt), wait=True)
+        return matched
+
+    def _records_points(
+        self, user_id: str, record_ids: Sequence[str], with_payload: bool | list[str]
+    ) -> Iterator[StoredPoint]:
+        if not record_ids:
+            return iter(())
+        condition = qm.FieldCondition(key="record_id", match=qm.MatchAny(any=list(record_ids)))
+        return self._scroll(
+            _user_filter(user_id, condition), with_payload=with_payload, with_vectors=False
+        )
+
+    def _scroll(
+        self, flt: qm.Filter | None, *, with_payload: bool | list[str], with_vectors: bool
+    ) -> Iterator[StoredPoint]:
+        offset = None
+        while True:
+            records, offset = self._client.scroll(
+                self._collection,
+                scroll_filter=flt,
+                limit=_PAGE,
+                offset=offset,
+                with_payload=with_payload,
+                with_vectors=with_vectors,
+            )
+            for record in records:
+                yield StoredPoint(
+                    id=str(record.id),
+                    vector=_dense(record.vector) if with_vectors else None,
+                    payload=record.payload or {},
+                )
+            if offset is None:
+                return
+
+
+def _match(key: str, value: str) -> qm.FieldCondition:
+    return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
+
+
+def _user_filter(user_id: str, *conditions: qm.Condition) -> qm.Filter:
+    return qm.Filter(must=[_match("user_id", check_user_id(user_id)), *conditions])
+
+
+def _dense(vector: object) -> list[float] | None:
+    if isinstance(vector, list):
+        return [float(x) for x in vector]  # pyright: ignore[reportUnknownVariableType]
+    return None
+
+
+def _redacted(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

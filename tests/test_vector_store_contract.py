@@ -1,0 +1,254 @@
+"""One contract for every vector store: Qdrant Edge on a temp path and qdrant-client in memory."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resources.vectors import (
+    EdgeVectorStore,
+    QdrantServerVectorStore,
+    StoredPoint,
+    VectorStore,
+    point_id_for,
+)
+
+DIM = 4
+COLLECTION = "syncrag__test-model__4"
+
+
+@pytest.fixture(params=["edge", "qdrant-memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
+    made: VectorStore
+    if request.param == "edge":
+        made = EdgeVectorStore(tmp_path / "vectors", COLLECTION, DIM)
+    else:
+        made = QdrantServerVectorStore(
+            location=":memory:", collection_name=COLLECTION, dimension=DIM
+        )
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def point(
+    user: str, record: str, vector: list[float], text: str = "chunk", **payload: Any
+) -> StoredPoint:
+    return StoredPoint(
+        id=point_id_for(user, "sync-1", record, text, 0),
+        vector=vector,
+        payload={"user_id": user, "record_id": record, "text": text, **payload},
+    )
+
+
+def ids(points: list[StoredPoint]) -> set[str]:
+    return {p.id for p in points}
+
+
+X = [1.0, 0.0, 0.0, 0.0]
+Y = [0.0, 1.0, 0.0, 0.0]
+Z = [0.0, 0.0, 1.0, 0.0]
+
+
+def test_upserted_points_can_be_counted_scrolled_and_retrieved(store: VectorStore) -> None:
+    payload = {
+        "sync_id": "sync-1",
+        "chunk_index": 2,
+        "heading_path": ["Guide", "Install"],
+        "title": "Guide é",
+        "url": None,
+        "updated_at": "2025-01-02T03:04:05Z",
+    }
+    a1 = point("alice", "r1", X, "one", **payload)
+    a2 = point("alice", "r1", Y, "two")
+    with store.open() as index:
+        index.upsert("alice", [a1, a2])
+        assert index.count("alice") == 2
+        assert ids(list(index.scroll("alice"))) == {a1.id, a2.id}
+        [got] = index.retrieve("alice", [a1.id])
+    assert got.payload == a1.payload
+    assert got.vector == pytest.approx(X)
+
+
+def test_writes_are_visible_to_a_later_open(store: VectorStore) -> None:
+    with store.open() as index:
+        index.upsert("alice", [point("alice", "r1", X)])
+    with store.open() as index:
+        assert index.count("alice") == 1
+
+
+def test_upserting_the_same_id_overwrites_it(store: VectorStore) -> None:
+    first = point("alice", "r1", X, title="old")
+    second = StoredPoint(id=first.id, vector=Y, payload={**first.payload, "title": "new"})
+    with store.open() as index:
+        index.upsert("alice", [first])
+        index.upsert("alice", [second])
+        index.upsert("alice", [second])
+        assert index.count("alice") == 1
+        [got] = index.retrieve("alice", [first.id])
+    assert got.payload["title"] == "new"
+    assert got.vector == pytest.approx(Y)
+
+
+def test_vectors_are_stored_normalised_for_cosine(store: VectorStore) -> None:
+    p = point("alice", "r1", [3.0, 4.0, 0.0, 0.0])
+    with store.open() as index:
+        index.upsert("alice", [p])
+        [got] = list(index.scroll("alice", with_vectors=True))
+        [without] = list(index.scroll("alice"))
+    assert got.vector == pytest.approx([0.6, 0.8, 0.0, 0.0], abs=1e-6)
+    assert without.vector is None
+
+
+def test_search_returns_the_nearest_points_first(store: VectorStore) -> None:
+    near = point("alice", "r1", X, "near")
+    mid = point("alice", "r1", [1.0, 1.0, 0.0, 0.0], "mid")
+    far = point("alice", "r2", Y, "far")
+    with store.open() as index:
+        index.upsert("alice", [far, near, mid])
+        hits = index.search("alice", X, limit=2)
+    assert [h.id for h in hits] == [near.id, mid.id]
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+    assert hits[1].score == pytest.approx(1 / math.sqrt(2), abs=1e-5)
+    assert hits[0].payload == near.payload
+
+
+def test_search_never_returns_another_users_points(store: VectorStore) -> None:
+    bobs = point("bob", "r1", X)
+    alices = point("alice", "r1", Y)
+    with store.open() as index:
+        index.upsert("bob", [bobs])
+        index.upsert("alice", [alices])
+        assert [h.id for h in index.search("alice", X, limit=10)] == [alices.id]
+        assert index.search("carol", X, limit=10) == []
+
+
+def test_delete_points_deletes_only_the_named_points(store: VectorStore) -> None:
+    keep = point("alice", "r1", X, "keep")
+    drop = point("alice", "r1", Y, "drop")
+    unknown = point_id_for("alice", "sync-1", "r9", "never stored", 0)
+    with store.open() as index:
+        index.upsert("alice", [keep, drop])
+        assert index.delete_points("alice", [drop.id, unknown]) == 1
+        assert ids(list(index.scroll("alice"))) == {keep.id}
+        assert index.delete_points("alice", []) == 0
+
+
+def test_deleting_another_users_ids_deletes_nothing(store: VectorStore) -> None:
+    bobs = [point("bob", "r1", X, "one"), point("bob", "r2", Y, "two")]
+    with store.open() as index:
+        index.upsert("bob", bobs)
+        assert index.delete_points("alice", [p.id for p in bobs]) == 0
+        assert index.delete_record("alice", "r1") == 0
+        assert index.count("bob") == 2
+
+
+def test_delete_record_deletes_that_users_record_only(store: VectorStore) -> None:
+    # Record ids may repeat across users (two users syncing the same shared drive).
+    alice_r1 = [point("alice", "r1", X, "one"), point("alice", "r1", Y, "two")]
+    alice_r2 = point("alice", "r2", Z)
+    bob_r1 = point("bob", "r1", X)
+    with store.open() as index:
+        index.upsert("alice", [*alice_r1, alice_r2])
+        index.upsert("bob", [bob_r1])
+        assert index.delete_record("alice", "r1") == 2
+        assert ids(list(index.scroll("alice"))) == {alice_r2.id}
+        assert ids(list(index.scroll("bob"))) == {bob_r1.id}
+
+
+def test_point_ids_for_records_maps_each_asked_record(store: VectorStore) -> None:
+    r1 = [point("alice", "r1", X, "one"), point("alice", "r1", Y, "two")]
+    r2 = point("alice", "r2", Z)
+    with store.open() as index:
+        index.upsert("alice", [*r1, r2])
+        index.upsert("bob", [point("bob", "r3", X)])
+        found = index.point_ids_for_records("alice", ["r1", "r2", "r3"])
+        assert index.point_ids_for_records("alice", []) == {}
+    assert found == {"r1": ids(r1), "r2": {r2.id}, "r3": set()}
+
+
+def test_points_for_records_carries_payloads(store: VectorStore) -> None:
+    p = point("alice", "r1", X, title="T")
+    with store.open() as index:
+        index.upsert("alice", [p])
+        found = index.points_for_records("alice", ["r1", "r2"])
+    assert found == {"r1": {p.id: p.payload}, "r2": {}}
+
+
+def test_retrieve_skips_other_users_and_missing_ids(store: VectorStore) -> None:
+    alices = point("alice", "r1", X)
+    bobs = point("bob", "r1", Y)
+    with store.open() as index:
+        index.upsert("alice", [alices])
+        index.upsert("bob", [bobs])
+        got = index.retrieve("alice", [alices.id, bobs.id], with_vectors=False)
+    assert [(p.id, p.vector) for p in got] == [(alices.id, None)]
+
+
+def test_upsert_cannot_overwrite_another_users_point(store: VectorStore) -> None:
+    bobs = point("bob", "r1", X, title="bob's")
+    hijack = StoredPoint(id=bobs.id, vector=Y, payload={"user_id": "alice", "record_id": "r1"})
+    with store.open() as index:
+        index.upsert("bob", [bobs])
+        index.upsert("alice", [hijack])
+        [got] = index.retrieve("bob", [bobs.id])
+        assert index.count("alice") == 0
+    assert got.payload == bobs.payload
+    assert got.vector == pytest.approx(X)
+
+
+def test_scroll_and_count_without_a_user_cover_every_user(store: VectorStore) -> None:
+    everyone = [point("alice", "r1", X), point("bob", "r1", Y), point("carol", "r2", Z)]
+    with store.open() as index:
+        for p in everyone:
+            index.upsert(p.payload["user_id"], [p])
+        assert index.count() == 3
+        assert index.count("bob") == 1
+        assert ids(list(index.scroll())) == ids(everyone)
+
+
+def test_scroll_pages_through_many_points(store: VectorStore) -> None:
+    many = [point("alice", "r1", [1.0, float(i), 0.0, 1.0], f"chunk {i}") for i in range(600)]
+    with store.open() as index:
+        index.upsert("alice", many)
+        assert ids(list(index.scroll("alice"))) == ids(many)
+        assert sum(len(v) for v in index.point_ids_for_records("alice", ["r1"]).values()) == 600
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (StoredPoint(id=point("bob", "r1", X).id, vector=X, payload={"user_id": "bob"}), "bob"),
+        (StoredPoint(id=point("alice", "r1", X).id, vector=X, payload={}), "user_id"),
+        (StoredPoint(id="chunk-7", vector=X, payload={"user_id": "alice"}), "not a UUID"),
+        (point("alice", "r1", [1.0, 0.0, 0.0]), "3 dimensions"),
+        (point("alice", "r1", [0.0, 0.0, 0.0, 0.0]), "zeros"),
+        (
+            StoredPoint(id=point("alice", "r1", X).id, vector=None, payload={"user_id": "alice"}),
+            "no vector",
+        ),
+    ],
+)
+def test_upsert_rejects_invalid_points_and_writes_none(
+    store: VectorStore, bad: StoredPoint, message: str
+) -> None:
+    good = point("alice", "r2", Y)
+    with store.open() as index:
+        with pytest.raises(ValueError, match=message):
+            index.upsert("alice", [good, bad])
+        assert index.count() == 0
+
+
+def test_calls_without_a_user_are_rejected(store: VectorStore) -> None:
+    with store.open() as index, pytest.raises(ValueError, match="user_id"):
+        index.search("", X)
+
+
+def test_search_rejects_a_query_of_the_wrong_dimension(store: VectorStore) -> None:
+    with store.open() as index, pytest.raises(ValueError, match="dimensions"):
+        index.search("alice", [1.0, 0.0])
