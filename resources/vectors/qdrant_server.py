@@ -40,6 +40,7 @@ class QdrantServerVectorStore(VectorStore):
         location: str | None = None,
         collection_name: str,
         dimension: int,
+        check_compatibility: bool = True,
     ) -> None:
         if (url is None) == (location is None):
             raise ValueError(
@@ -53,6 +54,7 @@ class QdrantServerVectorStore(VectorStore):
         self._url = url
         self._api_key = api_key
         self._location = location
+        self._check_compatibility = check_compatibility
         # Created on first open(): constructing a client with a url already talks to the server.
         self._client: QdrantClient | None = None
 
@@ -79,7 +81,12 @@ class QdrantServerVectorStore(VectorStore):
         if self._client is not None:
             return self._client
         if self._url is not None:
-            client = QdrantClient(url=self._url, api_key=self._api_key)
+            # The version check runs in a background thread and only warns.
+            client = QdrantClient(
+                url=self._url,
+                api_key=self._api_key,
+                check_compatibility=self._check_compatibility,
+            )
         else:
             client = QdrantClient(location=self._location)
         try:

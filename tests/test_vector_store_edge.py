@@ -1,0 +1,117 @@
+"""Qdrant Edge specifics: data survives reopening; a locked shard is waited for, then refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from resources.vectors import (
+    EdgeVectorStore,
+    StoredPoint,
+    VectorStoreBusy,
+    VectorStoreError,
+    point_id_for,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+COLLECTION = "syncrag__test-model__4"
+X = [1.0, 0.0, 0.0, 0.0]
+
+
+def alice_point(text: str = "chunk") -> StoredPoint:
+    return StoredPoint(
+        id=point_id_for("alice", "sync-1", "r1", text, 0),
+        vector=X,
+        payload={"user_id": "alice", "record_id": "r1", "text": text},
+    )
+
+
+def test_points_survive_closing_and_reopening_the_store(tmp_path: Path) -> None:
+    p = alice_point()
+    with EdgeVectorStore(tmp_path, COLLECTION, 4).open() as index:
+        index.upsert("alice", [p])
+    with EdgeVectorStore(tmp_path, COLLECTION, 4).open() as index:
+        assert [h.id for h in index.search("alice", X)] == [p.id]
+        assert index.point_ids_for_records("alice", ["r1"]) == {"r1": {p.id}}
+
+
+def test_each_collection_is_its_own_shard_directory(tmp_path: Path) -> None:
+    with EdgeVectorStore(tmp_path, "syncrag__a__4", 4).open() as index:
+        index.upsert("alice", [alice_point()])
+    with EdgeVectorStore(tmp_path, "syncrag__b__4", 4).open() as index:
+        assert index.count() == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["syncrag__a__4", "syncrag__b__4"]
+
+
+def test_reopening_with_another_dimension_is_refused(tmp_path: Path) -> None:
+    with EdgeVectorStore(tmp_path, COLLECTION, 4).open():
+        pass
+    with (
+        pytest.raises(VectorStoreError, match="embedding model it was built with"),
+        EdgeVectorStore(tmp_path, COLLECTION, 8).open(),
+    ):
+        pass
+
+
+def test_a_held_store_is_busy_for_a_second_opener(tmp_path: Path) -> None:
+    holder = EdgeVectorStore(tmp_path, COLLECTION, 4)
+    waiter = EdgeVectorStore(tmp_path, COLLECTION, 4, lock_timeout=0.2)
+    with (
+        holder.open(),
+        pytest.raises(VectorStoreBusy, match="locked by another process"),
+        waiter.open(),
+    ):
+        pass
+    # Released: the same opener now gets in.
+    with waiter.open() as index:
+        assert index.count() == 0
+
+
+def test_the_lock_is_released_when_the_block_raises(tmp_path: Path) -> None:
+    store = EdgeVectorStore(tmp_path, COLLECTION, 4, lock_timeout=0)
+    with pytest.raises(RuntimeError), store.open() as index:
+        index.upsert("alice", [alice_point()])
+        raise RuntimeError("batch failed")
+    with store.open() as index:
+        assert index.count("alice") == 1
+
+
+CHILD = """
+import logging, sys
+from pathlib import Path
+from resources.vectors import EdgeVectorStore
+
+log = logging.getLogger("resources.vectors.edge")
+log.addHandler(logging.StreamHandler(sys.stdout))
+log.setLevel(logging.INFO)
+with EdgeVectorStore(Path(sys.argv[1]), sys.argv[2], 4, lock_timeout=60).open() as index:
+    print("count", index.count("alice"), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_another_process_waits_for_the_lock_then_gets_in(tmp_path: Path) -> None:
+    holder = EdgeVectorStore(tmp_path, COLLECTION, 4)
+    with holder.open() as index:
+        index.upsert("alice", [alice_point()])
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path), COLLECTION],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        # The child reports each failed attempt; wait for the first before releasing.
+        first_line = child.stdout.readline()
+        assert "locked by another process" in first_line, (
+            child.stderr.read() if child.stderr else ""
+        )
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    assert out.strip().splitlines()[-1] == "count 1"
