@@ -1,0 +1,76 @@
+"""Typed errors of the Sync API client, each with a message a person can act on.
+
+Errors carry the method, path, status and a short body excerpt; never headers, keys or tokens.
+"""
+
+from __future__ import annotations
+
+import re
+
+BODY_EXCERPT_CHARS = 300
+
+# A server that echoes the request back could put our bearer token into its error body.
+_JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def body_excerpt(text: str, limit: int = BODY_EXCERPT_CHARS) -> str:
+    """The first `limit` characters of a response body, on one line, with any JWT redacted."""
+    flat = " ".join(_JWT_PATTERN.sub("[redacted token]", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+class SyncApiError(Exception):
+    """Base of every Sync API client error.
+
+    `status_code`, `method` and `path` are set when the error comes from an HTTP exchange.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+        self.body_excerpt = body_excerpt(body) if body else ""
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status_code={self.status_code!r}, "
+            f"method={self.method!r}, path={self.path!r})"
+        )
+
+
+class SyncApiAuthError(SyncApiError):
+    """401/403: the API refused the user token."""
+
+
+class SyncApiNotFound(SyncApiError):
+    """404: the sync or record does not exist (or no longer exists) for this user."""
+
+
+class SyncApiBadRequest(SyncApiError):
+    """400: the API rejected the request's parameters or body."""
+
+
+class SyncApiUnavailable(SyncApiError):
+    """The API could not be reached or kept failing (connection errors, 429, 5xx) after retries."""
+
+
+class SyncApiProtocolError(SyncApiError):
+    """A response was not of the shape SPEC.md documents."""
+
+
+class SyncApiConfigError(SyncApiError):
+    """The client is configured wrongly (base URL, project id, signing key)."""
+
+
+class SigningKeyError(SyncApiConfigError):
+    """The signing key is missing, unreadable or not an RSA private key."""
