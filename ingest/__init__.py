@@ -1,1 +1,20 @@
-"""ingest package."""
+"""Ingestion logic in plain Python: pull changes into the ledger, index them, reconcile deletions.
+
+The Dagster assets call these; nothing here imports Dagster.
+"""
+
+from ingest.index import Indexer, IndexReport
+from ingest.pull import PullReport, SyncPullReport, pull_user, refresh_syncs, remember_sync
+from ingest.reconcile import ReconcileReport, reconcile_sync
+
+__all__ = [
+    "IndexReport",
+    "Indexer",
+    "PullReport",
+    "ReconcileReport",
+    "SyncPullReport",
+    "pull_user",
+    "reconcile_sync",
+    "refresh_syncs",
+    "remember_sync",
+]

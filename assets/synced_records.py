@@ -1,0 +1,140 @@
+"""Asset `synced_records`: the ledger of a user's records, pulled from the Sync API after the cursor."""
+
+from __future__ import annotations
+
+import time
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
+from pipelines.partitions import users_partitions
+from resources.ingest_settings_resource import IngestSettingsResource
+from resources.state_resource import StateResource
+from resources.sync_api_resource import SyncApiResource
+
+SYNC_HEALTH_CHECK = "syncs_healthy"
+
+
+class SyncedRecordsConfig(Config):
+    """Run options for `synced_records`."""
+
+    full_reconcile: bool = Field(
+        default=False,
+        description="Re-list every sync from the start and tombstone records the listing lacks.",
+    )
+
+
+@asset(
+    partitions_def=users_partitions,
+    group_name="ingest",
+    kinds={"python", "sql"},
+    description="Ledger rows of the user's synced records and each sync's cursor, pulled page by "
+    "page from the Sync API (rows and cursor commit together).",
+    check_specs=[
+        AssetCheckSpec(
+            SYNC_HEALTH_CHECK,
+            asset="synced_records",
+            description="No sync of this user is ERRORED (a sync_errored webhook or the API says so).",
+        )
+    ],
+)
+def synced_records(
+    context: AssetExecutionContext,
+    config: SyncedRecordsConfig,
+    sync_api: SyncApiResource,
+    state: StateResource,
+    ingest_settings: IngestSettingsResource,
+) -> MaterializeResult:
+    user_id = context.partition_key
+    client = sync_api.get_client()
+    store = state.get_store()
+    started = time.perf_counter()
+    reconciled: list[ReconcileReport] = []
+    if config.full_reconcile:
+        for sync in refresh_syncs(client, store, user_id):
+            if sync.status.upper() in ("IDLE", "ACTIVE"):
+                reconciled.append(
+                    reconcile_sync(
+                        client,
+                        store,
+                        sync,
+                        max_delete_share=ingest_settings.reconcile_max_delete_share,
+                        page_size=max(ingest_settings.page_size, 1000),
+                    )
+                )
+    report = pull_user(client, store, user_id, page_size=ingest_settings.page_size)
+    seconds = time.perf_counter() - started
+
+    for sync in report.syncs:
+        if sync.skipped_reason:
+            context.log.info(f"sync {sync.integration}/{sync.pipeline}: {sync.skipped_reason}")
+    for rec in reconciled:
+        if rec.refused_reason:
+            context.log.warning(f"reconcile of sync {rec.sync_id}: {rec.refused_reason}")
+
+    errored = [s for s in report.syncs if s.status.upper() == "ERRORED"]
+    return MaterializeResult(
+        metadata=_metadata(report, reconciled, seconds),
+        check_results=[
+            AssetCheckResult(
+                check_name=SYNC_HEALTH_CHECK,
+                passed=not errored,
+                severity=AssetCheckSeverity.ERROR,
+                description=(
+                    "; ".join(f"{s.integration}/{s.pipeline}: {s.skipped_reason}" for s in errored)
+                    or "all syncs healthy"
+                ),
+                metadata={"errored_syncs": len(errored)},
+            )
+        ],
+    )
+
+
+def _metadata(
+    report: PullReport, reconciled: list[ReconcileReport], seconds: float
+) -> dict[str, object]:
+    metadata: dict[str, object] = {
+        "records_new": report.total("new"),
+        "records_updated": report.total("updated"),
+        "records_unchanged": report.total("unchanged"),
+        "records_deleted": report.total("deleted") + sum(r.tombstoned for r in reconciled),
+        "pages": report.total("pages"),
+        "deletion_hints_confirmed": report.deletion_hints_confirmed,
+        "deletion_hints_rejected": report.deletion_hints_rejected,
+        "syncs": MetadataValue.md(_syncs_table(report)),
+        "seconds_pulling": round(seconds, 3),
+    }
+    if reconciled:
+        metadata["reconcile"] = MetadataValue.md(_reconcile_table(reconciled))
+        metadata["reconcile_refused"] = sum(1 for r in reconciled if r.refused_reason)
+    return metadata
+
+
+def _syncs_table(report: PullReport) -> str:
+    rows = ["| sync | status | new | updated | unchanged | deleted | cursor | note |", "|" + "---|" * 8]
+    for s in report.syncs:
+        rows.append(
+            f"| {s.integration}/{s.pipeline} | {s.status} | {s.new} | {s.updated} | {s.unchanged} "
+            f"| {s.deleted} | `{s.cursor or '-'}` | {s.skipped_reason or ''} |"
+        )
+    return "\n".join(rows)
+
+
+def _reconcile_table(reconciled: list[ReconcileReport]) -> str:
+    rows = ["| sync | listed | known | absent | tombstoned | refused |", "|" + "---|" * 6]
+    for r in reconciled:
+        rows.append(
+            f"| {r.sync_id} | {r.listed} | {r.known} | {r.absent} | {r.tombstoned} "
+            f"| {r.refused_reason or ''} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,120 @@
+"""Asset `vector_index`: the user's points in Qdrant, exactly in step with the ledger."""
+
+from __future__ import annotations
+
+import time
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from assets.synced_records import synced_records
+from ingest import Indexer, IndexReport
+from ingest.consistency import check_user_index
+from pipelines.partitions import users_partitions
+from resources.embedder_resource import EmbedderResource
+from resources.ingest_settings_resource import IngestSettingsResource
+from resources.state_resource import StateResource
+from resources.sync_api_resource import SyncApiResource
+from resources.vector_store_resource import VectorStoreResource
+
+INDEX_CHECK = "index_matches_ledger"
+# Every step that opens the embedded store joins this pool; the demo instance sets its limit to 1
+# because Qdrant Edge admits one process per path (raise it with a Qdrant server).
+VECTOR_STORE_POOL = "syncrag_vector_store"
+
+
+@asset(
+    partitions_def=users_partitions,
+    deps=[synced_records],
+    group_name="ingest",
+    kinds={"qdrant", "pytorch"},
+    pool=VECTOR_STORE_POOL,
+    description="Chunks of the user's records, embedded once and kept in Qdrant: pending records "
+    "are indexed (only new chunk texts embedded), tombstoned ones purged.",
+    check_specs=[
+        AssetCheckSpec(
+            INDEX_CHECK,
+            asset="vector_index",
+            description="Points per indexed record equal its chunk count; no points for purged or "
+            "errored records; no points without a ledger row.",
+        )
+    ],
+)
+def vector_index(
+    context: AssetExecutionContext,
+    sync_api: SyncApiResource,
+    state: StateResource,
+    embedder: EmbedderResource,
+    vector_store: VectorStoreResource,
+    ingest_settings: IngestSettingsResource,
+) -> MaterializeResult:
+    user_id = context.partition_key
+    model = embedder.get_embedder()
+    store = vector_store.get_store(model.model_name, model.dimension)
+    ledger = state.get_store()
+    started = time.perf_counter()
+    report = Indexer(
+        client=sync_api.get_client(),
+        state=ledger,
+        chunker=embedder.get_chunker(),
+        embedder=model,
+        store=store,
+        record_batch_size=ingest_settings.record_batch_size,
+    ).index_user(user_id)
+    seconds = time.perf_counter() - started
+    for name, reason in report.errors:
+        context.log.warning(f"could not index {name}: {reason}")
+
+    consistency = check_user_index(ledger, store, user_id)
+    return MaterializeResult(
+        metadata=_metadata(report, seconds, store.collection_name),
+        check_results=[
+            AssetCheckResult(
+                check_name=INDEX_CHECK,
+                passed=consistency.ok,
+                severity=AssetCheckSeverity.ERROR,
+                description=consistency.summary(),
+                metadata={
+                    "points": consistency.points,
+                    "indexed_records": consistency.indexed_records,
+                    "examples": MetadataValue.json(
+                        consistency.wrong_point_counts
+                        + consistency.points_of_removed_records
+                        + consistency.orphan_points
+                    ),
+                },
+            )
+        ],
+    )
+
+
+def _metadata(report: IndexReport, seconds: float, collection: str) -> dict[str, object]:
+    metadata: dict[str, object] = {
+        "records_indexed": report.records_indexed,
+        "records_errored": report.records_errored,
+        "records_deferred": report.records_deferred,
+        "records_purged": report.records_purged,
+        "chunks_total": report.chunks_total,
+        "chunks_embedded": report.chunks_embedded,
+        "chunks_reused": report.chunks_reused,
+        "points_upserted": report.points_upserted,
+        "points_deleted": report.points_deleted,
+        "payloads_refreshed": report.payloads_refreshed,
+        "seconds_reading": round(report.seconds_reading, 3),
+        "seconds_embedding": round(report.seconds_embedding, 3),
+        "seconds_storing": round(report.seconds_storing, 3),
+        "seconds_total": round(seconds, 3),
+        "collection": collection,
+    }
+    if report.errors:
+        metadata["errors"] = MetadataValue.md(
+            "\n".join(f"- **{name}**: {reason}" for name, reason in report.errors)
+        )
+    return metadata

@@ -1,0 +1,263 @@
+"""Brings a user's points in line with the ledger: embeds only new chunk texts, deletes the rest.
+
+Pending records are read in bounded batches; the next batch is downloaded and extracted in a
+worker thread while the current one is embedded, so the model is kept busy. The vector store is
+opened only around reads and writes, never across embedding (an embedded store admits one process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ingest.content import ContentReader
+from ingest.points import PlannedPoint, plan_points
+from resources.embedding import Embedder
+from resources.state import LedgerRecord, RecordState, StateStore
+from resources.sync_api import SyncApiClient, SyncApiError, SyncApiNotFound
+from resources.text import ExtractionError, MarkdownChunker
+from resources.vectors import StoredPoint, VectorStore
+
+logger = logging.getLogger("syncrag.ingest")
+
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass
+class IndexReport:
+    """What one indexing pass over a user did; the numbers a person looks at after a run."""
+
+    records_indexed: int = 0
+    records_errored: int = 0
+    records_deferred: int = 0
+    records_purged: int = 0
+    records_superseded: int = 0
+    chunks_total: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    points_upserted: int = 0
+    points_deleted: int = 0
+    payloads_refreshed: int = 0
+    seconds_reading: float = 0.0
+    seconds_embedding: float = 0.0
+    seconds_storing: float = 0.0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_error(self, record: LedgerRecord, reason: str) -> None:
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append((record.name or record.record_id, reason))
+
+
+@dataclass(frozen=True)
+class PreparedRecord:
+    """A pending record after download, extraction and chunking (or the reason it failed)."""
+
+    record: LedgerRecord
+    points: list[PlannedPoint] | None = None
+    content_hash: str | None = None
+    error: str | None = None
+    deferred: str | None = None
+
+
+class Indexer:
+    """Indexes a user's pending records and purges their tombstones."""
+
+    def __init__(
+        self,
+        *,
+        client: SyncApiClient,
+        state: StateStore,
+        chunker: MarkdownChunker,
+        embedder: Embedder,
+        store: VectorStore,
+        record_batch_size: int = 32,
+    ) -> None:
+        self._reader = ContentReader(client)
+        self._state = state
+        self._chunker = chunker
+        self._embedder = embedder
+        self._store = store
+        self._batch_size = record_batch_size
+
+    def index_user(self, user_id: str) -> IndexReport:
+        report = IndexReport()
+        self._purge_tombstones(user_id, report)
+        pipelines = {s.sync_id: s.pipeline for s in self._state.list_syncs(user_id)}
+        batches = self._batches(user_id, RecordState.PENDING)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="syncrag-read") as reader:
+            upcoming = _submit_next(reader, batches, lambda b: self._prepare(b, pipelines))
+            while upcoming is not None:
+                started = time.perf_counter()
+                prepared = upcoming.result()
+                report.seconds_reading += time.perf_counter() - started
+                # Read the next batch while this one is embedded and written.
+                upcoming = _submit_next(reader, batches, lambda b: self._prepare(b, pipelines))
+                self._apply(user_id, prepared, report)
+        return report
+
+    def _batches(self, user_id: str, state: RecordState) -> Iterator[list[LedgerRecord]]:
+        after: tuple[str, str] | None = None
+        while True:
+            rows = self._state.records_in_state(
+                user_id, [state], limit=self._batch_size, after=after
+            )
+            if not rows:
+                return
+            yield rows
+            after = (rows[-1].sync_id, rows[-1].record_id)
+
+    def _prepare(
+        self, batch: Sequence[LedgerRecord], pipelines: dict[str, str]
+    ) -> list[PreparedRecord]:
+        return [self._prepare_one(r, pipelines.get(r.sync_id, "files")) for r in batch]
+
+    def _prepare_one(self, record: LedgerRecord, pipeline: str) -> PreparedRecord:
+        try:
+            markdown = self._reader.markdown_for(record, pipeline)
+        except ExtractionError as exc:
+            return PreparedRecord(record, error=str(exc))
+        except SyncApiNotFound:
+            return PreparedRecord(record, error="the record is no longer available from the API")
+        except SyncApiError as exc:
+            # Transient or server-side: leave it pending for the next run rather than erroring it.
+            return PreparedRecord(record, deferred=str(exc))
+        except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
+            logger.exception("unexpected failure reading record %s", record.record_id)
+            return PreparedRecord(record, error=f"unexpected {type(exc).__name__}: {exc}")
+        chunks = self._chunker.split(markdown, title=record.name) if markdown.strip() else []
+        return PreparedRecord(
+            record, points=plan_points(record, chunks), content_hash=_sha256(markdown)
+        )
+
+    def _apply(self, user_id: str, prepared: list[PreparedRecord], report: IndexReport) -> None:
+        readable = [p for p in prepared if p.points is not None]
+        failed = [p for p in prepared if p.error is not None]
+        touched = [p.record.record_id for p in readable + failed]
+
+        started = time.perf_counter()
+        with self._store.open() as index:
+            existing = index.points_for_records(user_id, touched) if touched else {}
+        report.seconds_storing += time.perf_counter() - started
+
+        new: list[PlannedPoint] = []
+        refresh: list[PlannedPoint] = []
+        vanished: list[str] = []
+        for item in readable:
+            assert item.points is not None
+            have = existing.get(item.record.record_id, {})
+            wanted = {p.id for p in item.points}
+            for point in item.points:
+                if point.id not in have:
+                    new.append(point)
+                elif have[point.id] != point.payload:
+                    refresh.append(point)
+            vanished.extend(pid for pid in have if pid not in wanted)
+            report.chunks_total += len(item.points)
+        for item in failed:
+            vanished.extend(existing.get(item.record.record_id, {}))
+
+        vectors = self._embed_unique([p.text for p in new], report)
+        report.chunks_reused += report_reused(readable, len(new))
+
+        started = time.perf_counter()
+        with self._store.open() as index:
+            if refresh:
+                old = {p.id: p for p in index.retrieve(user_id, [p.id for p in refresh])}
+                index.upsert(
+                    user_id,
+                    [
+                        StoredPoint(id=p.id, vector=old[p.id].vector, payload=p.payload)
+                        for p in refresh
+                        if old.get(p.id) is not None and old[p.id].vector is not None
+                    ],
+                )
+            if new:
+                index.upsert(
+                    user_id,
+                    [
+                        StoredPoint(id=p.id, vector=vectors[p.text], payload=p.payload)
+                        for p in new
+                    ],
+                )
+            if vanished:
+                index.delete_points(user_id, vanished)
+        report.seconds_storing += time.perf_counter() - started
+        report.points_upserted += len(new) + len(refresh)
+        report.payloads_refreshed += len(refresh)
+        report.points_deleted += len(vanished)
+
+        self._record_outcomes(prepared, report)
+
+    def _embed_unique(self, texts: list[str], report: IndexReport) -> dict[str, list[float]]:
+        unique = list(dict.fromkeys(texts))
+        if not unique:
+            return {}
+        started = time.perf_counter()
+        vectors = self._embedder.embed(unique)
+        report.seconds_embedding += time.perf_counter() - started
+        report.chunks_embedded += len(unique)
+        return dict(zip(unique, vectors, strict=True))
+
+    def _record_outcomes(self, prepared: list[PreparedRecord], report: IndexReport) -> None:
+        for item in prepared:
+            record = item.record
+            if item.deferred is not None:
+                report.records_deferred += 1
+                continue
+            if item.error is not None:
+                changed = self._state.mark_errored(
+                    sync_id=record.sync_id,
+                    record_id=record.record_id,
+                    metadata_hash=record.metadata_hash,
+                    reason=item.error,
+                )
+                report.records_errored += 1
+                report.add_error(record, item.error)
+            else:
+                assert item.points is not None and item.content_hash is not None
+                changed = self._state.mark_indexed(
+                    sync_id=record.sync_id,
+                    record_id=record.record_id,
+                    metadata_hash=record.metadata_hash,
+                    content_hash=item.content_hash,
+                    chunk_count=len(item.points),
+                )
+                report.records_indexed += 1
+            if not changed:
+                # A newer version arrived while this one was being indexed; it stays pending.
+                report.records_superseded += 1
+
+    def _purge_tombstones(self, user_id: str, report: IndexReport) -> None:
+        for batch in self._batches(user_id, RecordState.DELETED):
+            started = time.perf_counter()
+            with self._store.open() as index:
+                for record in batch:
+                    report.points_deleted += index.delete_record(user_id, record.record_id)
+            report.seconds_storing += time.perf_counter() - started
+            for record in batch:
+                if self._state.mark_purged(sync_id=record.sync_id, record_id=record.record_id):
+                    report.records_purged += 1
+
+
+def report_reused(readable: list[PreparedRecord], new_count: int) -> int:
+    """Chunks of the batch whose points already existed (embeddings reused, not recomputed)."""
+    return sum(len(p.points or []) for p in readable) - new_count
+
+
+def _submit_next(
+    pool: ThreadPoolExecutor,
+    batches: Iterator[list[LedgerRecord]],
+    prepare: Callable[[list[LedgerRecord]], list[PreparedRecord]],
+) -> Future[list[PreparedRecord]] | None:
+    batch = next(batches, None)
+    return pool.submit(prepare, batch) if batch is not None else None
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+

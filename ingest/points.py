@@ -1,0 +1,55 @@
+"""Plans a record's points: one per chunk, with ids that stay put while the chunk text does."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resources.state import LedgerRecord
+from resources.text import Chunk
+from resources.vectors import point_id_for
+
+
+@dataclass(frozen=True)
+class PlannedPoint:
+    """A chunk of a record with the id and payload its point must have in the index."""
+
+    id: str
+    text: str
+    payload: dict[str, Any]
+
+
+def plan_points(record: LedgerRecord, chunks: Sequence[Chunk]) -> list[PlannedPoint]:
+    """Points for a record's chunks.
+
+    The id hashes (user, sync, record, chunk text, occurrence), so an edit elsewhere in the
+    document leaves an unchanged chunk's point, and its embedding, where it is.
+    """
+    seen: Counter[str] = Counter()
+    planned: list[PlannedPoint] = []
+    for chunk in chunks:
+        occurrence = seen[chunk.text]
+        seen[chunk.text] += 1
+        point_id = point_id_for(
+            record.user_id, record.sync_id, record.record_id, chunk.text, occurrence
+        )
+        planned.append(PlannedPoint(id=point_id, text=chunk.text, payload=_payload(record, chunk)))
+    return planned
+
+
+def _payload(record: LedgerRecord, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "user_id": record.user_id,
+        "sync_id": record.sync_id,
+        "record_id": record.record_id,
+        "external_id": record.external_id,
+        "chunk_index": chunk.index,
+        "text": chunk.text,
+        "heading_path": list(chunk.heading_path),
+        "title": record.name,
+        "url": record.url,
+        "mime_type": record.mime_type,
+        "updated_at": record.source_updated_at,
+    }

@@ -1,0 +1,168 @@
+"""Pulls a user's changed records from the Sync API into the ledger, one transaction per page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ingest.records import change_from_record
+from resources.state import InboxEvent, StateStore, SyncRow, SyncStatus
+from resources.sync_api import Sync, SyncApiClient, SyncApiNotFound
+
+logger = logging.getLogger("syncrag.ingest")
+
+# Syncs in these states serve no records worth pulling yet (or any more).
+_NOT_PULLABLE = {SyncStatus.INITIALIZING, SyncStatus.DISABLED, SyncStatus.ERRORED}
+
+
+@dataclass
+class SyncPullReport:
+    """What one sync's pull did."""
+
+    sync_id: str
+    integration: str
+    pipeline: str
+    status: str
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    cursor: str | None = None
+    skipped_reason: str | None = None
+
+
+@dataclass
+class PullReport:
+    """What pulling all of a user's syncs did."""
+
+    user_id: str
+    syncs: list[SyncPullReport] = field(default_factory=list)
+    deletion_hints_confirmed: int = 0
+    deletion_hints_rejected: int = 0
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(s, name)) for s in self.syncs)
+
+
+def refresh_syncs(client: SyncApiClient, state: StateStore, user_id: str) -> list[SyncRow]:
+    """Records the user's syncs as the API lists them now (status, reason) and returns them."""
+    for sync in client.list_syncs(user_id):
+        remember_sync(state, user_id, sync)
+    return state.list_syncs(user_id)
+
+
+def remember_sync(state: StateStore, user_id: str, sync: Sync) -> None:
+    """Stores one sync's identity and status as the API reports it."""
+    known = state.get_sync(sync.id)
+    state.upsert_sync(
+        user_id=user_id,
+        sync_id=sync.id,
+        integration=sync.integration,
+        pipeline=sync.pipeline,
+        status=sync.status.value,
+        configuration_name=sync.configuration_name
+        or (known.configuration_name if known else None),
+        reason=sync.reason,
+    )
+
+
+def pull_user(
+    client: SyncApiClient,
+    state: StateStore,
+    user_id: str,
+    *,
+    page_size: int = 100,
+) -> PullReport:
+    """Pulls every sync of a user after its saved cursor, then confirms pending deletion hints."""
+    report = PullReport(user_id=user_id)
+    for sync in refresh_syncs(client, state, user_id):
+        report.syncs.append(pull_sync(client, state, sync, page_size=page_size))
+    confirmed, rejected = confirm_deletion_hints(client, state, user_id)
+    report.deletion_hints_confirmed = confirmed
+    report.deletion_hints_rejected = rejected
+    return report
+
+
+def pull_sync(
+    client: SyncApiClient, state: StateStore, sync: SyncRow, *, page_size: int = 100
+) -> SyncPullReport:
+    """Pulls one sync's pages after its cursor; each page's rows and cursor commit together."""
+    report = SyncPullReport(
+        sync_id=sync.sync_id,
+        integration=sync.integration,
+        pipeline=sync.pipeline,
+        status=str(sync.status),
+        cursor=sync.cursor,
+    )
+    if sync.status in _NOT_PULLABLE:
+        report.skipped_reason = _skip_reason(sync.status, sync.reason)
+        return report
+    pages = client.iter_record_pages(
+        sync.user_id, sync.sync_id, cursor=sync.cursor, page_size=page_size
+    )
+    for page in pages:
+        changes = [change_from_record(r) for r in page.records]
+        outcome = state.apply_page(
+            user_id=sync.user_id, sync_id=sync.sync_id, changes=changes, cursor=page.cursor
+        )
+        report.pages += 1
+        report.new += outcome.new
+        report.updated += outcome.updated
+        report.unchanged += outcome.unchanged
+        report.deleted += outcome.deleted
+        if page.cursor is not None:
+            report.cursor = page.cursor
+    return report
+
+
+def confirm_deletion_hints(
+    client: SyncApiClient, state: StateStore, user_id: str
+) -> tuple[int, int]:
+    """Acts on `record_deleted` webhooks only where the API confirms the record is gone.
+
+    Webhooks are hints, never authority (design invariant 4): a forged or stale hint for a record
+    that still exists deletes nothing.
+    """
+    hints = state.pending_deletion_hints(user_id)
+    confirmed = rejected = 0
+    for sync_id, events in _by_sync(hints).items():
+        gone = [e.record_id for e in events if e.record_id and _is_gone(client, user_id, sync_id, e)]
+        confirmed += state.mark_deleted(sync_id=sync_id, record_ids=gone) if gone else 0
+        rejected += len(events) - len(gone)
+    if hints:
+        state.mark_events_processed([e.id for e in hints])
+    return confirmed, rejected
+
+
+def _is_gone(client: SyncApiClient, user_id: str, sync_id: str, event: InboxEvent) -> bool:
+    assert event.record_id is not None
+    try:
+        record = client.get_record(user_id, sync_id, event.record_id)
+    except SyncApiNotFound:
+        return True
+    if record.deleted:
+        return True
+    logger.warning(
+        "ignored a record_deleted hint for record %s of sync %s: the API still has it",
+        event.record_id,
+        sync_id,
+    )
+    return False
+
+
+def _by_sync(events: Iterable[InboxEvent]) -> dict[str, list[InboxEvent]]:
+    grouped: dict[str, list[InboxEvent]] = {}
+    for event in events:
+        if event.sync_id:
+            grouped.setdefault(event.sync_id, []).append(event)
+    return grouped
+
+
+def _skip_reason(status: SyncStatus, reason: str | None) -> str:
+    if status is SyncStatus.INITIALIZING:
+        return "initial sync still running; records are pulled once it has started"
+    if status is SyncStatus.DISABLED:
+        return "sync is disabled; re-enable it to resume"
+    return f"sync errored: {reason or 'no reason given'}; fix the cause and re-enable it"

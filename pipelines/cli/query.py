@@ -1,0 +1,61 @@
+"""`syncrag query --user U "text"`: the user's best matching chunks, with where they come from."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from ingest.search import search_user
+from pipelines.cli import runtime
+from resources.vectors import SearchHit
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("query", help="search one user's index")
+    parser.add_argument("--user", required=True, help="whose data to search")
+    parser.add_argument("text", help="what to look for")
+    parser.add_argument("-k", type=int, default=5, help="how many results (default 5)")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = runtime.embedder()
+    hits = search_user(model, runtime.vector_store(model), args.user, args.text, limit=args.k)
+    if args.json:
+        import json
+
+        for hit in hits:
+            print(json.dumps({"id": hit.id, "score": hit.score, **hit.payload}))
+        return 0
+    print_hits(Console(), args.user, args.text, hits)
+    return 0
+
+
+def print_hits(console: Console, user: str, text: str, hits: list[SearchHit]) -> None:
+    if not hits:
+        console.print(f"No results for {user!r}: is the user's partition materialized?")
+        return
+    table = Table(title=f"{user}: {text}", show_lines=True)
+    table.add_column("score", justify="right")
+    table.add_column("record")
+    table.add_column("where")
+    table.add_column("text")
+    for hit in hits:
+        payload = hit.payload
+        heading = " > ".join(payload.get("heading_path") or [])
+        where = "\n".join(p for p in (heading, payload.get("url") or "") if p)
+        table.add_row(
+            f"{hit.score:.3f}",
+            str(payload.get("title") or payload.get("record_id")),
+            where,
+            _excerpt(str(payload.get("text", ""))),
+        )
+    console.print(table)
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,67 @@
+"""What the CLI commands share: settings, the Dagster instance home, and the plain components."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines.settings import Settings
+from resources.embedding import Embedder, embedder_from_settings
+from resources.state import StateStore
+from resources.sync_api import SyncApiClient, signer_from_env
+from resources.vectors import VectorStore, vector_store_from_settings
+
+DEFAULT_DAGSTER_HOME = ".syncrag/dagster"
+
+# Qdrant Edge admits one process per path, so every run that opens it queues in a pool of one.
+DAGSTER_YAML = """\
+# Written by syncrag for the embedded defaults.
+concurrency:
+  pools:
+    default_limit: 1
+run_queue:
+  max_concurrent_runs: 4
+telemetry:
+  enabled: false
+"""
+
+
+def settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
+def ensure_dagster_home() -> Path:
+    """Uses DAGSTER_HOME, or a folder under .syncrag/, with syncrag's instance settings."""
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def sync_client() -> SyncApiClient:
+    return SyncApiClient(settings().sync_api_url, signer_from_env(os.environ))
+
+
+def state_store() -> StateStore:
+    return StateStore.open(settings().state_url)
+
+
+def embedder() -> Embedder:
+    s = settings()
+    return embedder_from_settings(
+        s.embedding_backend, s.embedding_model, s.embedding_device, s.embedding_batch_size
+    )
+
+
+def vector_store(model: Embedder) -> VectorStore:
+    s = settings()
+    return vector_store_from_settings(
+        s.qdrant_url,
+        os.environ.get("QDRANT_API_KEY") or None,
+        Path(s.qdrant_edge_path),
+        model.model_name,
+        model.dimension,
+    )

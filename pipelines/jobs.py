@@ -1,0 +1,78 @@
+"""Jobs: ingest one user (both assets of a partition) and enable a sync from the UI."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import (
+    AssetSelection,
+    Config,
+    OpExecutionContext,
+    define_asset_job,
+    job,
+    op,
+)
+from pydantic import Field
+
+from assets import synced_records, vector_index
+from ingest.enable import enable_user_sync
+from pipelines.partitions import USERS_PARTITIONS_NAME, users_partitions
+from resources.state_resource import StateResource
+from resources.sync_api_resource import SyncApiResource
+
+INGEST_JOB_NAME = "ingest_user"
+
+ingest_user_job = define_asset_job(
+    INGEST_JOB_NAME,
+    selection=AssetSelection.assets(synced_records, vector_index),
+    partitions_def=users_partitions,
+    description="Pull a user's changes into the ledger, then bring the user's points in step.",
+)
+
+
+class EnableSyncConfig(Config):
+    """Which sync to enable, for whom."""
+
+    user_id: str = Field(description="Your app's user id (the Paragon Connected User).")
+    integration: str = Field(description="e.g. googledrive, sharepoint, box, hubspot, jira.")
+    pipeline: str = Field(default="files", description="files, contacts, tickets, ...")
+    configuration_name: str | None = Field(
+        default=None, description="Unique name when a user has several syncs of one integration."
+    )
+    configuration_json: str = Field(
+        default="{}", description="Integration-specific configuration, as a JSON object."
+    )
+
+
+@op(description="Enable the sync through the Sync API and add the user's partition.")
+def enable_sync_op(
+    context: OpExecutionContext,
+    config: EnableSyncConfig,
+    sync_api: SyncApiResource,
+    state: StateResource,
+) -> None:
+    try:
+        configuration = json.loads(config.configuration_json)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"configuration_json is not valid JSON: {exc.msg}") from None
+    if not isinstance(configuration, dict):
+        raise ValueError("configuration_json must be a JSON object.")
+    sync = enable_user_sync(
+        sync_api.get_client(),
+        state.get_store(),
+        user_id=config.user_id,
+        integration=config.integration,
+        pipeline=config.pipeline,
+        configuration=configuration,
+        configuration_name=config.configuration_name,
+    )
+    context.instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, [config.user_id])
+    context.log.info(
+        f"sync {sync.id} ({sync.integration}/{sync.pipeline}) for {config.user_id}: "
+        f"{sync.status.value}"
+    )
+
+
+@job(name="enable_sync", description="Enable a sync for a user and add the user's partition.")
+def enable_sync_job() -> None:
+    enable_sync_op()

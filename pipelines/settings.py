@@ -1,0 +1,207 @@
+"""Every setting syncrag reads from the environment, with its default, in one place.
+
+The definitions function and the CLI read settings through `Settings.from_env`; nothing reads the
+environment at import time. Secrets (signing key, Qdrant API key, webhook secret) are kept by name
+so that Dagster resolves them itself (`EnvVar`) and they never show in the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEMO_PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"
+
+_Getter = Callable[[str], "str | None"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value syncrag cannot use; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default and what it is for (the README table)."""
+
+    name: str
+    default: str | None
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SYNCRAG_SYNC_API_URL",
+        "http://127.0.0.1:8787",
+        "Base URL of the Sync API: "
+        "https://sync.useparagon.com for Paragon cloud, the emulator by default.",
+    ),
+    Setting("SYNCRAG_PARAGON_PROJECT_ID", DEMO_PROJECT_ID, "Paragon project id (the `aud` claim)."),
+    Setting("SYNCRAG_PARAGON_AUD_HOST", "useparagon.com", "Host part of the `aud` claim."),
+    Setting("SYNCRAG_SIGNING_KEY", None, "Paragon signing key, PEM text.", secret=True),
+    Setting(
+        "SYNCRAG_SIGNING_KEY_PATH",
+        ".syncrag/keys/signing.pem",
+        "Path of the signing key PEM file, when SYNCRAG_SIGNING_KEY is not set.",
+    ),
+    Setting("SYNCRAG_TOKEN_LIFETIME_SECONDS", "3600", "Lifetime of the user tokens syncrag signs."),
+    Setting(
+        "SYNCRAG_STATE_URL",
+        "sqlite:///.syncrag/state.db",
+        "State DB (ledger, cursors, webhook inbox): SQLite file or postgresql+psycopg://...",
+    ),
+    Setting("QDRANT_URL", None, "Qdrant server or cluster URL; unset = embedded Qdrant Edge."),
+    Setting("QDRANT_API_KEY", None, "API key for QDRANT_URL.", secret=True),
+    Setting(
+        "SYNCRAG_QDRANT_EDGE_PATH",
+        ".syncrag/qdrant",
+        "Folder of the embedded Qdrant Edge store (used when QDRANT_URL is unset).",
+    ),
+    Setting(
+        "SYNCRAG_EMBEDDING_BACKEND",
+        "sentence-transformers",
+        "Embedding runtime: sentence-transformers, onnx, onnx-int8 or fake (tests).",
+    ),
+    Setting(
+        "SYNCRAG_EMBEDDING_MODEL",
+        None,
+        "sentence-transformers model path or name; unset = packaged all-MiniLM-L6-v2.",
+    ),
+    Setting("SYNCRAG_EMBEDDING_DEVICE", "cpu", "Torch device for the embedding model."),
+    Setting("SYNCRAG_EMBEDDING_BATCH_SIZE", "32", "Chunks per model batch."),
+    Setting("SYNCRAG_CHUNK_OVERLAP_TOKENS", "32", "Tokens shared by neighbouring chunks."),
+    Setting("SYNCRAG_RECORD_BATCH_SIZE", "32", "Records read, embedded and written per batch."),
+    Setting("SYNCRAG_PAGE_SIZE", "100", "Records per Sync API page (maximum 1000)."),
+    Setting(
+        "SYNCRAG_RECONCILE_MAX_DELETE_SHARE",
+        "0.5",
+        "Largest share of a sync's records a full reconcile may delete.",
+    ),
+    Setting(
+        "SYNCRAG_WEBHOOK_SECRET",
+        None,
+        "Shared secret the webhook receiver requires (URL path, ?secret= or header).",
+        secret=True,
+    ),
+    Setting(
+        "SYNCRAG_SENSOR_INTERVAL_SECONDS", "5", "How often the webhook sensor reads the inbox."
+    ),
+    Setting(
+        "SYNCRAG_INCREMENTAL_POLL_CRON",
+        "*/10 * * * *",
+        "Schedule of the incremental poll (for webhooks that never came).",
+    ),
+    Setting(
+        "SYNCRAG_FULL_RECONCILE_CRON",
+        "0 3 * * *",
+        "Schedule of the full reconcile (deletion safety net).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings; secrets are not held here, only whether they are set."""
+
+    sync_api_url: str
+    project_id: str
+    aud_host: str
+    signing_key_set: bool
+    signing_key_path: str
+    token_lifetime_seconds: int
+    state_url: str
+    qdrant_url: str | None
+    qdrant_api_key_set: bool
+    qdrant_edge_path: str
+    embedding_backend: str
+    embedding_model: str | None
+    embedding_device: str
+    embedding_batch_size: int
+    chunk_overlap_tokens: int
+    record_batch_size: int
+    page_size: int
+    reconcile_max_delete_share: float
+    webhook_secret_set: bool
+    sensor_interval_seconds: int
+    incremental_poll_cron: str
+    full_reconcile_cron: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        def get(name: str) -> str | None:
+            value = environ.get(name)
+            if value is not None and value.strip() != "":
+                return value
+            return _DEFAULTS[name]
+
+        return cls(
+            sync_api_url=_required(get, "SYNCRAG_SYNC_API_URL"),
+            project_id=_required(get, "SYNCRAG_PARAGON_PROJECT_ID"),
+            aud_host=_required(get, "SYNCRAG_PARAGON_AUD_HOST"),
+            signing_key_set=bool(environ.get("SYNCRAG_SIGNING_KEY")),
+            signing_key_path=_required(get, "SYNCRAG_SIGNING_KEY_PATH"),
+            token_lifetime_seconds=_int(get, "SYNCRAG_TOKEN_LIFETIME_SECONDS", minimum=60),
+            state_url=_required(get, "SYNCRAG_STATE_URL"),
+            qdrant_url=get("QDRANT_URL"),
+            qdrant_api_key_set=bool(environ.get("QDRANT_API_KEY")),
+            qdrant_edge_path=_required(get, "SYNCRAG_QDRANT_EDGE_PATH"),
+            embedding_backend=_required(get, "SYNCRAG_EMBEDDING_BACKEND"),
+            embedding_model=get("SYNCRAG_EMBEDDING_MODEL"),
+            embedding_device=_required(get, "SYNCRAG_EMBEDDING_DEVICE"),
+            embedding_batch_size=_int(get, "SYNCRAG_EMBEDDING_BATCH_SIZE", minimum=1),
+            chunk_overlap_tokens=_int(get, "SYNCRAG_CHUNK_OVERLAP_TOKENS", minimum=0),
+            record_batch_size=_int(get, "SYNCRAG_RECORD_BATCH_SIZE", minimum=1),
+            page_size=_int(get, "SYNCRAG_PAGE_SIZE", minimum=1, maximum=1000),
+            reconcile_max_delete_share=_share(get, "SYNCRAG_RECONCILE_MAX_DELETE_SHARE"),
+            webhook_secret_set=bool(environ.get("SYNCRAG_WEBHOOK_SECRET")),
+            sensor_interval_seconds=_int(get, "SYNCRAG_SENSOR_INTERVAL_SECONDS", minimum=1),
+            incremental_poll_cron=_required(get, "SYNCRAG_INCREMENTAL_POLL_CRON"),
+            full_reconcile_cron=_required(get, "SYNCRAG_FULL_RECONCILE_CRON"),
+        )
+
+    @property
+    def signing_key_file(self) -> Path:
+        return Path(self.signing_key_path)
+
+
+_DEFAULTS: dict[str, str | None] = {s.name: s.default for s in SETTINGS}
+
+
+def _required(get: _Getter, name: str) -> str:
+    value = get(name)
+    if value is None:
+        raise SettingsError(f"Set {name}: it has no default.")
+    return value
+
+
+def _int(get: _Getter, name: str, *, minimum: int, maximum: int | None = None) -> int:
+    raw = _required(get, name)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"Set {name} to a whole number (it is {raw!r}).") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"at least {minimum}" + (f" and at most {maximum}" if maximum else "")
+        raise SettingsError(f"Set {name} to a number {bounds} (it is {value}).")
+    return value
+
+
+def _share(get: _Getter, name: str) -> float:
+    raw = _required(get, name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"Set {name} to a share between 0 and 1 (it is {raw!r}).") from None
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"Set {name} to a share between 0 and 1 (it is {value}).")
+    return value
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated so that it cannot drift from the code."""
+    rows = ["| variable | default | what it sets |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default is not None else "(unset)"
+        rows.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,41 @@
+"""Dagster resource for the embedding model and the chunker cut to its tokenizer."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+from pydantic import Field, PrivateAttr
+
+from resources.embedding import Embedder, embedder_from_settings
+from resources.text import MarkdownChunker
+
+
+class EmbedderResource(ConfigurableResource):
+    """The embedding model (loaded once per process) and the token-aware chunker."""
+
+    backend: str = Field(
+        default="sentence-transformers",
+        description="sentence-transformers, onnx, onnx-int8 or fake (SYNCRAG_EMBEDDING_BACKEND).",
+    )
+    model: str | None = Field(
+        default=None,
+        description="Model path or name; None = packaged all-MiniLM-L6-v2 (SYNCRAG_EMBEDDING_MODEL).",
+    )
+    device: str = Field(default="cpu", description="Torch device (SYNCRAG_EMBEDDING_DEVICE).")
+    batch_size: int = Field(default=32, description="Chunks per model batch.")
+    chunk_overlap_tokens: int = Field(
+        default=32, description="Tokens shared by neighbouring chunks (SYNCRAG_CHUNK_OVERLAP_TOKENS)."
+    )
+    _embedder: Embedder | None = PrivateAttr(default=None)
+
+    def get_embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = embedder_from_settings(
+                self.backend, self.model, self.device, self.batch_size
+            )
+        return self._embedder
+
+    def get_chunker(self) -> MarkdownChunker:
+        embedder = self.get_embedder()
+        return MarkdownChunker(
+            embedder.count_tokens, embedder.max_tokens, overlap_tokens=self.chunk_overlap_tokens
+        )
