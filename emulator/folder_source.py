@@ -61,6 +61,7 @@ class KnownFile:
     mtime_ns: int
     size: int
     fingerprint: str
+    hashed_at: float
 
 
 @dataclass
@@ -74,6 +75,7 @@ class SourceItem:
     created_fallback: float
     mtime_ns: int = 0
     size: int = 0
+    hashed_at: float = 0.0
 
 
 @dataclass
@@ -113,12 +115,22 @@ def _canonical_hash(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _file_item(path: Path, rel: str, known: KnownFile | None) -> SourceItem:
+# File systems stamp mtimes coarsely: a file hashed within this many seconds of its mtime may
+# have been rewritten since with the same mtime and size, so it is hashed again (as git does).
+RACY_WINDOW_S = 2.0
+
+
+def _file_item(path: Path, rel: str, known: KnownFile | None, now: float) -> SourceItem:
     stat = path.stat()
-    if known is not None and known.mtime_ns == stat.st_mtime_ns and known.size == stat.st_size:
-        digest = known.fingerprint
+    if (
+        known is not None
+        and known.mtime_ns == stat.st_mtime_ns
+        and known.size == stat.st_size
+        and stat.st_mtime < known.hashed_at - RACY_WINDOW_S
+    ):
+        digest, hashed_at = known.fingerprint, known.hashed_at
     else:
-        digest = sha256_of_file(path)
+        digest, hashed_at = sha256_of_file(path), now
     parent = rel.rpartition("/")[0] or ROOT_FOLDER_ID
     fields: dict[str, Any] = {
         "externalId": rel,
@@ -131,13 +143,15 @@ def _file_item(path: Path, rel: str, known: KnownFile | None) -> SourceItem:
         "hash": {"sha256": digest},
         "parentFolderId": parent,
     }
-    return SourceItem(rel, digest, fields, rel, stat.st_mtime, stat.st_mtime_ns, stat.st_size)
+    return SourceItem(
+        rel, digest, fields, rel, stat.st_mtime, stat.st_mtime_ns, stat.st_size, hashed_at
+    )
 
 
-def _scan_files(folder: Path, known: Mapping[str, KnownFile], scan: SourceScan) -> None:
+def _scan_files(folder: Path, known: Mapping[str, KnownFile], now: float, scan: SourceScan) -> None:
     for path, rel in _walk(folder, None):
         try:
-            scan.items[rel] = _file_item(path, rel, known.get(rel))
+            scan.items[rel] = _file_item(path, rel, known.get(rel), now)
         except OSError as error:
             # A file removed or unreadable mid-scan is simply not seen this time.
             scan.problems.append(f"{rel}: {error.strerror}")
@@ -236,7 +250,7 @@ def scan_source(
         return scan
     kind = pipeline_kind(pipeline)
     if kind == "files":
-        _scan_files(folder, known, scan)
+        _scan_files(folder, known, now, scan)
     elif kind == "crm":
         _scan_crm(folder, now, scan)
     else:

@@ -84,7 +84,8 @@ class SyncLifecycle:
             raise BadRequest("`integration` is required: a name such as 'googledrive'.")
         if pipeline not in SUPPORTED_PIPELINES:
             raise BadRequest(f"`pipeline` is required: one of {', '.join(SUPPORTED_PIPELINES)}.")
-        configuration = body.get("configuration") or {}
+        configuration = body.get("configuration")
+        configuration = {} if configuration is None else configuration
         if not isinstance(configuration, dict):
             raise BadRequest("`configuration` must be an object when given.")
         name = _optional_str(body, "configurationName") or "default"

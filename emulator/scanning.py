@@ -36,7 +36,9 @@ class ScanCounts:
 def known_files(sync: SyncState) -> dict[str, KnownFile]:
     """What the sync last saw of each live record's file (lets a scan skip re-hashing)."""
     return {
-        record.external_id: KnownFile(record.mtime_ns, record.size, record.fingerprint)
+        record.external_id: KnownFile(
+            record.mtime_ns, record.size, record.fingerprint, record.hashed_at
+        )
         for record in sync.records.values()
         if not record.deleted and record.mtime_ns
     }
@@ -68,6 +70,7 @@ def apply_scan(
             if previous.fingerprint == item.fingerprint:
                 # Same content: remember a touched file's new mtime, keep its feed position.
                 previous.mtime_ns, previous.size = item.mtime_ns, item.size
+                previous.hashed_at = item.hashed_at
                 continue
             counts.updated.append(rid)
         else:
@@ -82,6 +85,7 @@ def apply_scan(
             data=_record_data(rid, item, previous, now),
             mtime_ns=item.mtime_ns,
             size=item.size,
+            hashed_at=item.hashed_at,
         )
         sync.put_record(record)
     if kind != "incremental":

@@ -23,6 +23,7 @@ class RecordState:
     deleted: bool = False
     mtime_ns: int = 0
     size: int = 0
+    hashed_at: float = 0.0
 
     def feed_item(self) -> dict[str, Any]:
         """The record as the feed lists it; a tombstone keeps only its ids."""
