@@ -10,6 +10,7 @@ from types import ModuleType
 import resources.sync_api as package
 from resources.sync_api import client, errors, models, retry, settings, token
 
+# `http` and `json_fields` are the package's internals: nothing outside it uses them.
 PUBLIC_MODULES = (client, errors, models, retry, settings, token)
 
 

@@ -12,6 +12,7 @@ from resources.sync_api.errors import (
     SyncApiUnavailable,
     body_excerpt,
 )
+from resources.sync_api.json_fields import parse_timestamp
 from resources.sync_api.models import (
     KNOWN_EVENTS,
     AccessCheck,
@@ -23,7 +24,6 @@ from resources.sync_api.models import (
     SyncStatus,
     SyncSummary,
     normalize_event_name,
-    parse_timestamp,
 )
 from resources.sync_api.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from resources.sync_api.settings import signer_from_env

@@ -9,15 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from resources.sync_api.errors import SyncApiProtocolError
-
-# Epoch numbers below this are seconds, above it milliseconds: 1e11 seconds is the year 5138,
-# 1e11 milliseconds is 1973, so no real timestamp is ambiguous.
-_EPOCH_MS_THRESHOLD = 100_000_000_000
+from resources.sync_api.json_fields import (
+    as_object,
+    first,
+    int_field,
+    str_field,
+    timestamp_field,
+    truthy,
+)
 
 # Event names as the different doc pages spell them, mapped to one canonical name each.
 _EVENT_ALIASES = {"sync_completed": "sync_complete", "initial_sync_completed": "sync_complete"}
@@ -79,10 +83,10 @@ class SyncSummary:
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> SyncSummary:
         return cls(
-            total_records=_int(obj, "totalRecords", "total_records"),
-            synced_records_count=_int(obj, "syncedRecordsCount", "synced_records_count"),
-            last_synced_at=_timestamp(obj, "lastSyncedAt", "last_synced_at"),
-            latest_cursor=_str(obj, "latestCursor", "latest_cursor"),
+            total_records=int_field(obj, "totalRecords", "total_records"),
+            synced_records_count=int_field(obj, "syncedRecordsCount", "synced_records_count"),
+            last_synced_at=timestamp_field(obj, "lastSyncedAt", "last_synced_at"),
+            latest_cursor=str_field(obj, "latestCursor", "latest_cursor"),
         )
 
 
@@ -111,28 +115,28 @@ class Sync:
     @classmethod
     def from_json(cls, obj: object, *, default_id: str | None = None) -> Sync:
         """Parses a sync object; `default_id` fills `id` when the response omits it."""
-        data = _object(obj, "sync")
+        data = as_object(obj, "sync")
         # Some responses wrap the sync in `data`; unwrap when the top level is only a wrapper.
         inner = data.get("data")
         if isinstance(inner, Mapping) and "status" not in data and "id" not in data:
-            data = _object(inner, "sync")
-        sync_id = _str(data, "id") or default_id
+            data = as_object(inner, "sync")
+        sync_id = str_field(data, "id") or default_id
         if not sync_id:
             raise SyncApiProtocolError("The Sync API returned a sync without an id.")
         summary = data.get("summary")
         return cls(
             id=sync_id,
-            integration=_str(data, "integration") or "",
-            pipeline=_str(data, "pipeline") or "",
+            integration=str_field(data, "integration") or "",
+            pipeline=str_field(data, "pipeline") or "",
             status=SyncStatus.parse(data.get("status")),
-            user_id=_str(data, "userId", "user_id"),
-            project_id=_str(data, "projectId", "project_id"),
-            configuration_name=_str(data, "configurationName", "configuration_name"),
-            credential_id=_str(data, "credentialId", "credential_id"),
-            reason=_str(data, "reason"),
+            user_id=str_field(data, "userId", "user_id"),
+            project_id=str_field(data, "projectId", "project_id"),
+            configuration_name=str_field(data, "configurationName", "configuration_name"),
+            credential_id=str_field(data, "credentialId", "credential_id"),
+            reason=str_field(data, "reason"),
             summary=SyncSummary.from_json(summary) if isinstance(summary, Mapping) else None,
-            date_created=_timestamp(data, "dateCreated", "date_created"),
-            date_updated=_timestamp(data, "dateUpdated", "date_updated"),
+            date_created=timestamp_field(data, "dateCreated", "date_created"),
+            date_updated=timestamp_field(data, "dateUpdated", "date_updated"),
             raw=dict(data),
         )
 
@@ -157,20 +161,20 @@ class SyncedRecord:
 
     @classmethod
     def from_json(cls, obj: object) -> SyncedRecord:
-        data = _object(obj, "record")
-        record_id = _str(data, "id")
+        data = as_object(obj, "record")
+        record_id = str_field(data, "id")
         if not record_id:
             raise SyncApiProtocolError("The Sync API returned a record without an id.")
         return cls(
             id=record_id,
-            external_id=_str(data, "externalId", "external_id"),
-            name=_str(data, "name"),
-            mime_type=_str(data, "mimeType", "mime_type"),
-            size=_int(data, "size"),
-            url=_str(data, "url"),
-            created_at=_str(data, "createdAt", "created_at"),
-            updated_at=_str(data, "updatedAt", "updated_at"),
-            deleted=_truthy(_first(data, "deleted", "isDeleted", "is_deleted")),
+            external_id=str_field(data, "externalId", "external_id"),
+            name=str_field(data, "name"),
+            mime_type=str_field(data, "mimeType", "mime_type"),
+            size=int_field(data, "size"),
+            url=str_field(data, "url"),
+            created_at=str_field(data, "createdAt", "created_at"),
+            updated_at=str_field(data, "updatedAt", "updated_at"),
+            deleted=truthy(first(data, "deleted", "isDeleted", "is_deleted")),
             raw=dict(data),
         )
 
@@ -193,8 +197,8 @@ class RecordPage:
 
     @classmethod
     def from_json(cls, obj: object) -> RecordPage:
-        body = _object(obj, "record page")
-        items = _first(body, "data", "records")
+        body = as_object(obj, "record page")
+        items = first(body, "data", "records")
         if items is None:
             items = []
         if not isinstance(items, list):
@@ -206,11 +210,11 @@ class RecordPage:
         paging = paging if isinstance(paging, Mapping) else body
         return cls(
             records=tuple(SyncedRecord.from_json(item) for item in items),
-            cursor=_str(paging, "cursor"),
-            total_records=_int(paging, "totalRecords", "total_records"),
-            total_active_records=_int(paging, "totalActiveRecords", "total_active_records"),
-            remaining_records=_int(paging, "remainingRecords", "remaining_records"),
-            last_seen=_timestamp(paging, "lastSeen", "last_seen"),
+            cursor=str_field(paging, "cursor"),
+            total_records=int_field(paging, "totalRecords", "total_records"),
+            total_active_records=int_field(paging, "totalActiveRecords", "total_active_records"),
+            remaining_records=int_field(paging, "remainingRecords", "remaining_records"),
+            last_seen=timestamp_field(paging, "lastSeen", "last_seen"),
         )
 
 
@@ -235,12 +239,12 @@ class AccessCheck:
 
     @classmethod
     def from_json(cls, obj: object) -> AccessCheck:
-        data = _object(obj, "access check")
+        data = as_object(obj, "access check")
         return cls(
-            object=_str(data, "object") or "",
-            user=_str(data, "user") or "",
+            object=str_field(data, "object") or "",
+            user=str_field(data, "user") or "",
             # An older doc variant names the field `relation`.
-            role=_str(data, "role", "relation") or "",
+            role=str_field(data, "role", "relation") or "",
         )
 
 
@@ -255,7 +259,7 @@ class AccessCheckResult:
     @classmethod
     def from_json(cls, obj: object, *, sent: AccessCheck) -> AccessCheckResult:
         """Parses one batch result; `sent` stands in for the echo when the API leaves it out."""
-        data = _object(obj, "access check result")
+        data = as_object(obj, "access check result")
         allowed = data.get("allowed")
         error = data.get("error")
         error_text = None if error is None else str(error)
@@ -269,86 +273,3 @@ class AccessCheckResult:
         echo = data.get("request")
         request = AccessCheck.from_json(echo) if isinstance(echo, Mapping) else sent
         return cls(allowed=allowed, request=request, error=error_text)
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """A UTC datetime from epoch seconds or milliseconds (number or numeric string) or ISO 8601."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise SyncApiProtocolError(f"The Sync API returned {value!r} where a timestamp belongs.")
-    if isinstance(value, str) and _is_number(value.strip()):
-        value = float(value.strip())
-    if isinstance(value, int | float):
-        seconds = value / 1000 if abs(value) >= _EPOCH_MS_THRESHOLD else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            raise SyncApiProtocolError(
-                f"The Sync API returned epoch timestamp {value!r}, which is out of range."
-            ) from None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise SyncApiProtocolError(
-                f"The Sync API returned timestamp {value[:40]!r}, which is neither epoch "
-                "milliseconds nor ISO 8601."
-            ) from None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    raise SyncApiProtocolError(f"The Sync API returned {value!r} where a timestamp belongs.")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _object(obj: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(obj, Mapping):
-        raise SyncApiProtocolError(
-            f"The Sync API returned a {type(obj).__name__} where a {what} object belongs."
-        )
-    return obj
-
-
-def _first(data: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if data.get(key) is not None:
-            return data[key]
-    return None
-
-
-def _str(data: Mapping[str, Any], *keys: str) -> str | None:
-    value = _first(data, *keys)
-    if value is None:
-        return None
-    if isinstance(value, bool | dict | list):
-        raise SyncApiProtocolError(f"The Sync API returned {keys[0]} as {value!r}, not a string.")
-    return str(value)
-
-
-def _int(data: Mapping[str, Any], *keys: str) -> int | None:
-    value = _first(data, *keys)
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise SyncApiProtocolError(f"The Sync API returned {keys[0]} as {value!r}, not an integer.")
-
-
-def _timestamp(data: Mapping[str, Any], *keys: str) -> datetime | None:
-    return parse_timestamp(_first(data, *keys))
-
-
-def _truthy(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes"}
-    return bool(value)
