@@ -1,0 +1,121 @@
+"""Property: whatever users, records and operations, every search and delete stays in its user.
+
+A plain model (user -> point ids) is run beside each store; after every operation the store
+must hold exactly what the model holds, for every user.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from resources.vectors import (
+    EdgeVectorStore,
+    QdrantServerVectorStore,
+    StoredPoint,
+    VectorIndex,
+    VectorStore,
+    point_id_for,
+)
+
+DIM = 4
+USERS = ["alice", "bob", "carol"]
+RECORDS = ["r1", "r2", "r3"]
+
+vectors = st.lists(st.integers(-3, 3), min_size=DIM, max_size=DIM).filter(any)
+point_specs = st.tuples(
+    st.sampled_from(USERS), st.sampled_from(RECORDS), st.integers(0, 3), vectors
+)
+operations = st.one_of(
+    st.tuples(st.just("search"), st.sampled_from(USERS), vectors),
+    # Indices into every stored point id, so deletes aim at other users' ids too.
+    st.tuples(st.just("delete_points"), st.sampled_from(USERS), st.lists(st.integers(0, 40))),
+    st.tuples(st.just("delete_record"), st.sampled_from(USERS), st.sampled_from(RECORDS)),
+)
+
+# Examples share one open index per backend (opening flushes and fsyncs, ~0.1 s on Edge);
+# a fresh run number keeps their users apart.
+_runs = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["edge", "qdrant-memory"])
+def index(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VectorIndex]:
+    made: VectorStore
+    if request.param == "edge":
+        made = EdgeVectorStore(tmp_path_factory.mktemp("isolation"), "syncrag__t__4", DIM)
+    else:
+        made = QdrantServerVectorStore(
+            location=":memory:", collection_name="syncrag__t__4", dimension=DIM
+        )
+    try:
+        with made.open() as opened:
+            yield opened
+    finally:
+        made.close()
+
+
+Model = dict[str, dict[str, str]]  # user -> {point id: record id}
+
+
+def assert_store_matches(index: VectorIndex, model: Model) -> None:
+    for user, points in model.items():
+        assert {p.id for p in index.scroll(user)} == set(points)
+        by_record = index.point_ids_for_records(user, RECORDS)
+        for record in RECORDS:
+            assert by_record[record] == {pid for pid, rid in points.items() if rid == record}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs=st.lists(point_specs, max_size=15), ops=st.lists(operations, max_size=6))
+def test_every_search_and_delete_stays_within_its_user(
+    index: VectorIndex,
+    specs: list[tuple[str, str, int, list[int]]],
+    ops: list[tuple[str, str, object]],
+) -> None:
+    run = next(_runs)
+    model: Model = {f"{user}-{run}": {} for user in USERS}
+    batches: dict[str, list[StoredPoint]] = {user: [] for user in model}
+    for name, record, chunk, vector in specs:
+        user = f"{name}-{run}"
+        pid = point_id_for(user, "sync", record, f"chunk {chunk}", 0)
+        batches[user].append(
+            StoredPoint(
+                id=pid,
+                vector=[float(x) for x in vector],
+                payload={"user_id": user, "record_id": record},
+            )
+        )
+        model[user][pid] = record
+
+    for user, batch in batches.items():
+        index.upsert(user, batch)
+    assert_store_matches(index, model)
+    every_id = [pid for points in model.values() for pid in points]
+
+    for kind, name, arg in ops:
+        user = f"{name}-{run}"
+        if kind == "search":
+            assert isinstance(arg, list)
+            hits = index.search(user, [float(x) for x in arg], limit=50)
+            assert {h.id for h in hits} == set(model[user])
+            assert all(h.payload["user_id"] == user for h in hits)
+        elif kind == "delete_points":
+            assert isinstance(arg, list)
+            targets = {every_id[i % len(every_id)] for i in arg} if every_id else set()
+            owned = targets & set(model[user])
+            assert index.delete_points(user, sorted(targets)) == len(owned)
+            for pid in owned:
+                del model[user][pid]
+        else:
+            assert isinstance(arg, str)
+            doomed = [pid for pid, rid in model[user].items() if rid == arg]
+            assert index.delete_record(user, arg) == len(doomed)
+            for pid in doomed:
+                del model[user][pid]
+        assert_store_matches(index, model)
