@@ -1,1 +1,20 @@
-"""webhooks package."""
+"""The webhook receiver: verifies, validates and commits Paragon deliveries to the inbox."""
+
+from webhooks.app import WEBHOOK_PATH, create_app
+from webhooks.body import MAX_BODY_BYTES
+from webhooks.dedup import DEDUP_WINDOW_SECONDS, dedup_key
+from webhooks.events import InvalidEvent, NotJsonBody, WebhookEvent, parse_event
+from webhooks.secret import SECRET_HEADER
+
+__all__ = [
+    "DEDUP_WINDOW_SECONDS",
+    "MAX_BODY_BYTES",
+    "SECRET_HEADER",
+    "WEBHOOK_PATH",
+    "InvalidEvent",
+    "NotJsonBody",
+    "WebhookEvent",
+    "create_app",
+    "dedup_key",
+    "parse_event",
+]
