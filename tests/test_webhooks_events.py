@@ -132,8 +132,15 @@ def test_camel_case_event_names_are_normalised() -> None:
     assert event.known
 
 
-def test_credential_id_is_optional() -> None:
-    event = parse_event(encode(without(sample("record_updated"), "credentialId")))
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(without(sample("record_updated"), "credentialId"), id="absent"),
+        pytest.param(replaced(sample("record_updated"), "credentialId", None), id="null"),
+    ],
+)
+def test_credential_id_is_optional(body: dict[str, Any]) -> None:
+    event = parse_event(encode(body))
 
     assert event.credential_id is None
     assert event.known
