@@ -16,6 +16,8 @@ import jwt
 from emulator.app import create_app
 from emulator.config import EmulatorConfig
 
+__all__ = ["Harness", "WebhookRecorder", "harness", "running_app", "user_token"]
+
 BASE_URL = "http://emulator.test"
 
 

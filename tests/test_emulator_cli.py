@@ -115,3 +115,17 @@ def test_serves_over_tcp_with_uvicorn(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=30)
     assert (tmp_path / ".syncrag" / "keys" / "signing.pub.pem").exists()
+
+
+def test_package_exports_its_public_names() -> None:
+    import emulator
+
+    assert sorted(emulator.__all__) == [
+        "EmulatorConfig",
+        "FaultConfig",
+        "add_serve_arguments",
+        "create_app",
+        "ensure_dev_keypair",
+        "serve",
+    ]
+    assert all(callable(getattr(emulator, name)) for name in emulator.__all__)

@@ -151,3 +151,13 @@ async def test_webhook_drops_duplicates_and_reorders_follow_the_seed(
     # Every event not dropped arrives at least once.
     assert len(set(first)) == 20 - report["dropped"]
     assert len(set(first)) < len(first), "expected at least one duplicate"
+
+
+async def test_admin_surface_can_be_turned_off(
+    config: EmulatorConfig, keys: tuple[str, str]
+) -> None:
+    config.admin_enabled = False
+    async with harness(config, keys[0]) as emu:
+        for path in ("/_emulator/state", "/_emulator/faults"):
+            assert (await emu.client.get(path)).status_code == 404
+        assert (await emu.client.get("/api/syncs", headers=emu.headers(USER))).status_code == 200
