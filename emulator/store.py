@@ -35,7 +35,10 @@ class StateStore:
         return True
 
     def save(self, state: EmulatorState) -> None:
-        """Write the state atomically (temp file + rename): a crash leaves the old or new file."""
+        """Write the state atomically (temp file + rename): a crash leaves the old or new file.
+
+        Callers hold `state.lock`, so the lock order is always state lock, then store lock.
+        """
         if self._path is None:
             return
         with self._lock:
