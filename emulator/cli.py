@@ -19,7 +19,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", type=Path, required=True, help="folder of <user>/<integration>/<pipeline>/"
     )
-    parser.add_argument("--port", type=int, default=8090, help="TCP port (default 8090)")
+    parser.add_argument("--port", type=int, default=8787, help="TCP port (default 8787)")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument(
         "--state-dir",
