@@ -1,0 +1,109 @@
+"""Reads of the records ledger: batches by state, single rows, and per-state counts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from resources.state.models import LedgerRecord, RecordState
+from resources.state.tables import records, syncs
+
+__all__ = ["counts_by_state", "errored_records", "get_record", "record_ids", "records_in_state"]
+
+
+def records_in_state(
+    conn: Connection,
+    user_id: str,
+    states: Sequence[RecordState],
+    *,
+    limit: int,
+    after: tuple[str, str] | None,
+) -> list[LedgerRecord]:
+    """Up to limit of the user's records in states, in (sync_id, record_id) order after a key."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    query = sa.select(records).where(
+        records.c.user_id == user_id, records.c.state.in_(_state_values(states))
+    )
+    if after is not None:
+        query = query.where(sa.tuple_(records.c.sync_id, records.c.record_id) > sa.tuple_(*after))
+    query = query.order_by(records.c.sync_id, records.c.record_id).limit(limit)
+    return [_to_record(row) for row in conn.execute(query).mappings()]
+
+
+def record_ids(conn: Connection, sync_id: str, states: Sequence[RecordState]) -> set[str]:
+    """The ids of a sync's records in any of states."""
+    query = sa.select(records.c.record_id).where(
+        records.c.sync_id == sync_id, records.c.state.in_(_state_values(states))
+    )
+    return set(conn.execute(query).scalars())
+
+
+def get_record(conn: Connection, sync_id: str, record_id: str) -> LedgerRecord | None:
+    """One ledger row, or None."""
+    row = (
+        conn.execute(
+            sa.select(records).where(records.c.sync_id == sync_id, records.c.record_id == record_id)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else _to_record(row)
+
+
+def counts_by_state(conn: Connection, user_id: str | None) -> dict[str, dict[str, int]]:
+    """sync_id -> state -> count for every known sync (of the user), zeros included."""
+    sync_query = sa.select(syncs.c.sync_id).order_by(syncs.c.sync_id)
+    count_query = sa.select(records.c.sync_id, records.c.state, sa.func.count()).group_by(
+        records.c.sync_id, records.c.state
+    )
+    if user_id is not None:
+        sync_query = sync_query.where(syncs.c.user_id == user_id)
+        count_query = count_query.where(records.c.user_id == user_id)
+    counts = {
+        sync_id: {state.value: 0 for state in RecordState}
+        for sync_id in conn.execute(sync_query).scalars()
+    }
+    for sync_id, state, count in conn.execute(count_query):
+        counts.setdefault(sync_id, {s.value: 0 for s in RecordState})[state] = int(count)
+    return counts
+
+
+def errored_records(conn: Connection, user_id: str, limit: int) -> list[LedgerRecord]:
+    """The user's errored records, most recently failed first."""
+    query = (
+        sa.select(records)
+        .where(records.c.user_id == user_id, records.c.state == RecordState.ERRORED.value)
+        .order_by(records.c.updated_at.desc(), records.c.sync_id, records.c.record_id)
+        .limit(limit)
+    )
+    return [_to_record(row) for row in conn.execute(query).mappings()]
+
+
+def _state_values(states: Sequence[RecordState]) -> list[str]:
+    return [RecordState(state).value for state in states]
+
+
+def _to_record(row: RowMapping) -> LedgerRecord:
+    return LedgerRecord(
+        sync_id=row["sync_id"],
+        record_id=row["record_id"],
+        user_id=row["user_id"],
+        external_id=row["external_id"],
+        name=row["name"],
+        mime_type=row["mime_type"],
+        url=row["url"],
+        source_updated_at=row["source_updated_at"],
+        metadata_hash=row["metadata_hash"],
+        content_hash=row["content_hash"],
+        state=RecordState(row["state"]),
+        error=row["error"],
+        attempts=row["attempts"],
+        chunk_count=row["chunk_count"],
+        raw=json.loads(row["raw"]),
+        first_seen_at=row["first_seen_at"],
+        updated_at=row["updated_at"],
+    )
