@@ -1,0 +1,52 @@
+"""The Embedder interface: a model's name, dimension, token limit, token count and vectors."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from resources.embedding.errors import EmbeddingInputTooLongError
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised vectors; refuses texts longer than the model reads."""
+
+    @property
+    @abstractmethod
+    def model_name(self) -> str:
+        """A stable short name of the model (vector collections are named after it)."""
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """The length of every vector."""
+
+    @property
+    @abstractmethod
+    def max_tokens(self) -> int:
+        """The most tokens (special tokens included) the model reads without truncating."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """The text's token count with the model's own tokenizer, special tokens included."""
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One L2-normalised vector per text, in order.
+
+        Raises EmbeddingInputTooLongError rather than let the model truncate a text.
+        """
+        if not texts:
+            return []
+        limit = self.max_tokens
+        for position, text in enumerate(texts):
+            count = self.count_tokens(text)
+            if count > limit:
+                raise EmbeddingInputTooLongError(
+                    f"Text {position} has {count} tokens but {self.model_name} reads at most "
+                    f"{limit}; chunk it with MarkdownChunker before embedding."
+                )
+        return self._encode(list(texts))
+
+    @abstractmethod
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        """The vectors of texts already known to fit the model."""
