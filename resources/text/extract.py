@@ -1,0 +1,158 @@
+"""Turns a document's bytes (PDF, Office, HTML, CSV, JSON, text, Markdown) into Markdown text."""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import io
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from resources.text.errors import NoTextError, UnreadableFileError, UnsupportedFileTypeError
+from resources.text.formats import (
+    SUPPORTED_LABELS,
+    DocumentFormat,
+    normalise_mime_type,
+    resolve_format,
+)
+
+if TYPE_CHECKING:
+    from markitdown import MarkItDown
+
+# Control characters other than tab and newline confuse tokenizers and Markdown parsers alike.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+# markitdown marks slides and the like with HTML comments: noise in an embedding.
+_HTML_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
+_SNIFF_BYTES = 8192
+_MAX_NAME_IN_MESSAGE = 120
+
+
+class TextExtractor:
+    """Reads documents as Markdown; builds its markitdown converter once, on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._markitdown: MarkItDown | None = None
+
+    def extract(self, content: bytes, *, mime_type: str | None, name: str) -> str:
+        """The document's text as Markdown.
+
+        Raises UnsupportedFileTypeError, UnreadableFileError or NoTextError (all
+        ExtractionError) instead of any parser's own exception.
+        """
+        shown = _display_name(name)
+        document_format = resolve_format(mime_type, name)
+        if document_format is None:
+            raise UnsupportedFileTypeError(
+                f"{shown} has the unsupported type {_describe_type(mime_type, name)}; "
+                f"syncrag reads only {SUPPORTED_LABELS} files."
+            )
+        if not content or content.isspace():
+            raise NoTextError(f"{shown} is empty.")
+        if document_format.is_plain_text:
+            text = _decode_plain_text(content, document_format, shown)
+        else:
+            text = _HTML_COMMENTS.sub("", self._convert(content, document_format, shown))
+        text = _tidy(text)
+        if not text:
+            raise NoTextError(
+                f"{shown} holds no text to index; scanned or image-only pages carry none."
+            )
+        return text
+
+    def _convert(self, content: bytes, document_format: DocumentFormat, shown: str) -> str:
+        from markitdown import StreamInfo
+
+        stream_info = StreamInfo(
+            extension=document_format.extension, mimetype=document_format.mime_type
+        )
+        # Built outside the try: a broken installation is not a corrupt document.
+        converter = self._converter()
+        try:
+            result = converter.convert_stream(io.BytesIO(content), stream_info=stream_info)
+        except Exception as exc:
+            raise UnreadableFileError(
+                f"{shown} is corrupt or cannot be read as {document_format.label}."
+            ) from exc
+        return result.markdown
+
+    def _converter(self) -> MarkItDown:
+        with self._lock:
+            if self._markitdown is None:
+                self._markitdown = _build_markitdown()
+            return self._markitdown
+
+
+def _build_markitdown() -> MarkItDown:
+    # Only the converters for the formats we read: markitdown's catch-alls would turn a
+    # corrupt DOCX into "plain text" garbage, and some built-ins reach out (the audio
+    # converter transcribes through a web API, the image one runs exiftool, YouTube fetches).
+    from markitdown import MarkItDown
+    from markitdown.converters import (
+        CsvConverter,
+        DocxConverter,
+        HtmlConverter,
+        PdfConverter,
+        PptxConverter,
+        XlsxConverter,
+    )
+
+    markitdown = MarkItDown(enable_builtins=False, enable_plugins=False)
+    for converter in (
+        HtmlConverter(),
+        CsvConverter(),
+        PdfConverter(),
+        DocxConverter(),
+        PptxConverter(),
+        XlsxConverter(),
+    ):
+        markitdown.register_converter(converter)
+    return markitdown
+
+
+def _decode_plain_text(content: bytes, document_format: DocumentFormat, shown: str) -> str:
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return content.decode("utf-16", errors="replace")
+    if b"\x00" in content[:_SNIFF_BYTES]:
+        raise UnreadableFileError(
+            f"{shown} is labelled as {document_format.label} but holds binary data."
+        )
+    return content.decode("utf-8-sig", errors="replace")
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # PDF page breaks arrive as form feeds; a page break is a paragraph break.
+    text = text.replace("\x0c", "\n\n")
+    text = _CONTROL_CHARACTERS.sub("", text)
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def _display_name(name: str) -> str:
+    flat = " ".join(name.split()) or "the document"
+    if len(flat) > _MAX_NAME_IN_MESSAGE:
+        flat = flat[: _MAX_NAME_IN_MESSAGE - 3] + "..."
+    return f"'{flat}'" if name.strip() else flat
+
+
+def _describe_type(mime_type: str | None, name: str) -> str:
+    mime = normalise_mime_type(mime_type)
+    if mime:
+        return mime
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return f".{suffix}" if suffix else "(unknown: no MIME type and no file extension)"
+
+
+@functools.cache
+def _shared_extractor() -> TextExtractor:
+    return TextExtractor()
+
+
+def extract_markdown(content: bytes, *, mime_type: str | None, name: str) -> str:
+    """The document's text as Markdown, read with one shared TextExtractor.
+
+    Raises ExtractionError (unsupported type, corrupt or unreadable file, no text).
+    """
+    return _shared_extractor().extract(content, mime_type=mime_type, name=name)

@@ -1,0 +1,97 @@
+"""The document formats syncrag reads, and how a MIME type or file name maps to one of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class DocumentFormat:
+    """One readable format: a label for messages, the canonical extension and MIME type."""
+
+    label: str
+    extension: str
+    mime_type: str
+    # Plain-text formats are decoded directly; the others go through markitdown.
+    is_plain_text: bool = False
+
+
+PDF = DocumentFormat("PDF", ".pdf", "application/pdf")
+DOCX = DocumentFormat(
+    "DOCX", ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+)
+PPTX = DocumentFormat(
+    "PPTX", ".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+)
+XLSX = DocumentFormat(
+    "XLSX", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+HTML = DocumentFormat("HTML", ".html", "text/html")
+CSV = DocumentFormat("CSV", ".csv", "text/csv")
+JSON = DocumentFormat("JSON", ".json", "application/json", is_plain_text=True)
+TEXT = DocumentFormat("text", ".txt", "text/plain", is_plain_text=True)
+MARKDOWN = DocumentFormat("Markdown", ".md", "text/markdown", is_plain_text=True)
+
+SUPPORTED_LABELS = "PDF, DOCX, PPTX, XLSX, HTML, CSV, JSON, text and Markdown"
+
+_BY_MIME_TYPE: dict[str, DocumentFormat] = {
+    "application/pdf": PDF,
+    "application/x-pdf": PDF,
+    DOCX.mime_type: DOCX,
+    PPTX.mime_type: PPTX,
+    XLSX.mime_type: XLSX,
+    # Google Drive serves its native documents exported to Office formats and PDF (SPEC.md 2.8),
+    # while the record's metadata keeps the native type.
+    "application/vnd.google-apps.document": DOCX,
+    "application/vnd.google-apps.spreadsheet": XLSX,
+    "application/vnd.google-apps.presentation": PPTX,
+    "application/vnd.google-apps.drawing": PDF,
+    "text/html": HTML,
+    "application/xhtml+xml": HTML,
+    "text/csv": CSV,
+    "application/csv": CSV,
+    "application/json": JSON,
+    "text/json": JSON,
+    "text/markdown": MARKDOWN,
+    "text/x-markdown": MARKDOWN,
+    "text/plain": TEXT,
+}
+
+_BY_EXTENSION: dict[str, DocumentFormat] = {
+    ".pdf": PDF,
+    ".docx": DOCX,
+    ".pptx": PPTX,
+    ".xlsx": XLSX,
+    ".html": HTML,
+    ".htm": HTML,
+    ".xhtml": HTML,
+    ".csv": CSV,
+    ".json": JSON,
+    ".md": MARKDOWN,
+    ".markdown": MARKDOWN,
+    ".txt": TEXT,
+    ".text": TEXT,
+}
+
+
+def normalise_mime_type(mime_type: str | None) -> str:
+    """The bare, lower-case MIME type: parameters such as `; charset=utf-8` dropped."""
+    return (mime_type or "").split(";", 1)[0].strip().lower()
+
+
+def resolve_format(mime_type: str | None, name: str) -> DocumentFormat | None:
+    """The format to read a document as, or None when syncrag does not read it.
+
+    A known MIME type wins over the file name; an unknown or generic one (such as
+    `application/octet-stream`) falls back to the extension; any other `text/*` is read as text.
+    """
+    mime = normalise_mime_type(mime_type)
+    if mime in _BY_MIME_TYPE:
+        return _BY_MIME_TYPE[mime]
+    extension = PurePosixPath(name.strip().lower()).suffix
+    if extension in _BY_EXTENSION:
+        return _BY_EXTENSION[extension]
+    if mime.startswith("text/"):
+        return TEXT
+    return None
