@@ -51,6 +51,17 @@ class CorpusSummary:
     def total_documents(self) -> int:
         return sum(sum(by_format.values()) for by_format in self.documents.values())
 
+    def describe(self) -> str:
+        """One line for a person: documents by format, contacts, tickets, users and size."""
+        formats = ", ".join(f"{count} {fmt}" for fmt, count in self.formats.items())
+        parts = [f"{self.total_documents} documents ({formats})"]
+        if self.contacts:
+            parts.append(f"{sum(self.contacts.values())} contacts")
+        if self.tickets:
+            parts.append(f"{sum(self.tickets.values())} tickets")
+        parts.append(f"{len(self.users)} users, {self.total_bytes / 1_000_000:.1f} MB")
+        return ", ".join(parts)
+
     @property
     def formats(self) -> dict[str, int]:
         """Documents per format across users."""

@@ -15,6 +15,7 @@ import pytest
 import demo
 from demo import (
     EDITABLE_FORMATS,
+    EXAMPLE_QUERIES,
     FORMATS,
     SIZE_MIX,
     CorpusSummary,
@@ -101,13 +102,30 @@ def test_every_rendered_document_reads_back_with_its_facts(
 def test_users_can_be_told_apart_by_their_facts() -> None:
     documents = sample_documents()
     for user in sample_users():
-        others = normalize_space(
-            " ".join(d.markdown for d in documents if d.user != user.name)
-        )
+        others = normalize_space(" ".join(d.markdown for d in documents if d.user != user.name))
         own_facts = {fact for d in documents if d.user == user.name for fact in d.facts}
         shared = [fact for fact in own_facts if normalize_space(fact) in others]
         # A few facts are plain numbers that can recur; the names and codes must not.
         assert len(shared) <= len(own_facts) // 10, shared
+
+
+def test_example_queries_are_answered_in_their_users_corpus() -> None:
+    answers = {
+        "alice": "out of the deck ovens by 06:15",
+        "bob": "cell group 3",
+        "carol": "7 years after the matter closes",
+    }
+    assert set(EXAMPLE_QUERIES) == {user.name for user in sample_users()}
+    for user, answer in answers.items():
+        holders = {d.user for d in sample_documents() if answer in normalize_space(d.markdown)}
+        assert holders == {user}
+
+
+def test_summary_describes_itself(sample: tuple[Path, CorpusSummary]) -> None:
+    _, summary = sample
+    line = summary.describe()
+    assert line.startswith(f"{summary.total_documents} documents (")
+    assert "41 contacts, 21 tickets, 3 users" in line
 
 
 def test_contacts_and_tickets_have_the_fields_the_emulator_reads(
@@ -169,9 +187,7 @@ def test_a_rebuild_leaves_identical_files_untouched(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_rendering_is_byte_for_byte_reproducible(
-    fmt: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rendering_is_byte_for_byte_reproducible(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     first = render_document(SAMPLE, fmt, title="Reproducible")
     # Zip writers stamp entries with the clock; a later clock must not change the bytes.
     later = time.time() + 3 * 86_400
