@@ -184,6 +184,7 @@ def test_csv_becomes_a_markdown_table() -> None:
             "plan.json",
             '{"plan": "Q3", "owner": "Ana"}',
         ),
+        (b'{"a": 1}\n{"a": 2}\n', None, "rows.jsonl", '{"a": 1}\n{"a": 2}'),
         (b"# Notes\r\n\r\nBuy milk.\r\n", None, "notes.md", "# Notes\n\nBuy milk."),
         ("Caf\u00e9 au lait".encode(), "text/plain", "menu.txt", "Caf\u00e9 au lait"),
         (b"\xef\xbb\xbfWith BOM", "text/plain", "bom.txt", "With BOM"),
