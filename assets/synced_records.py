@@ -1,8 +1,7 @@
-"""Asset `synced_records`: the ledger of a user's records, pulled from the Sync API after the cursor."""
-
-from __future__ import annotations
+"""Asset `synced_records`: the ledger of a user's records, pulled after each sync's cursor."""
 
 import time
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -44,7 +43,7 @@ class SyncedRecordsConfig(Config):
         AssetCheckSpec(
             SYNC_HEALTH_CHECK,
             asset="synced_records",
-            description="No sync of this user is ERRORED (a sync_errored webhook or the API says so).",
+            description="No sync of this user is ERRORED (per sync_errored webhook or the API).",
         )
     ],
 )
@@ -102,8 +101,8 @@ def synced_records(
 
 def _metadata(
     report: PullReport, reconciled: list[ReconcileReport], seconds: float
-) -> dict[str, object]:
-    metadata: dict[str, object] = {
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
         "records_new": report.total("new"),
         "records_updated": report.total("updated"),
         "records_unchanged": report.total("unchanged"),
@@ -121,7 +120,10 @@ def _metadata(
 
 
 def _syncs_table(report: PullReport) -> str:
-    rows = ["| sync | status | new | updated | unchanged | deleted | cursor | note |", "|" + "---|" * 8]
+    rows = [
+        "| sync | status | new | updated | unchanged | deleted | cursor | note |",
+        "|" + "---|" * 8,
+    ]
     for s in report.syncs:
         rows.append(
             f"| {s.integration}/{s.pipeline} | {s.status} | {s.new} | {s.updated} | {s.unchanged} "

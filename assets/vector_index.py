@@ -1,8 +1,7 @@
 """Asset `vector_index`: the user's points in Qdrant, exactly in step with the ledger."""
 
-from __future__ import annotations
-
 import time
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -95,8 +94,8 @@ def vector_index(
     )
 
 
-def _metadata(report: IndexReport, seconds: float, collection: str) -> dict[str, object]:
-    metadata: dict[str, object] = {
+def _metadata(report: IndexReport, seconds: float, collection: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
         "records_indexed": report.records_indexed,
         "records_errored": report.records_errored,
         "records_deferred": report.records_deferred,

@@ -37,35 +37,38 @@ class ConsistencyReport:
 
 
 def check_user_index(state: StateStore, store: VectorStore, user_id: str) -> ConsistencyReport:
-    """Points per indexed record = its chunk count; no points for purged, errored or unknown records."""
+    """Points per indexed record = its chunk count; none for purged, errored or unknown records."""
     report = ConsistencyReport(user_id=user_id)
     per_record: Counter[tuple[str, str]] = Counter()
     with store.open() as index:
         for point in index.scroll(user_id):
-            per_record[(str(point.payload.get("sync_id")), str(point.payload.get("record_id")))] += 1
+            per_record[
+                (str(point.payload.get("sync_id")), str(point.payload.get("record_id")))
+            ] += 1
     report.points = sum(per_record.values())
 
-    ledger = {
-        (r.sync_id, r.record_id): r
-        for r in _all_records(state, user_id)
-    }
+    ledger = {(r.sync_id, r.record_id): r for r in _all_records(state, user_id)}
     for key, record in ledger.items():
         have = per_record.get(key, 0)
         if record.state == RecordState.INDEXED:
             report.indexed_records += 1
             if have != record.chunk_count:
-                _note(report.wrong_point_counts, f"{record.name or key[1]}: {have} points, "
-                      f"{record.chunk_count} chunks")
+                _note(
+                    report.wrong_point_counts,
+                    f"{record.name or key[1]}: {have} points, {record.chunk_count} chunks",
+                )
         elif record.state in (RecordState.PURGED, RecordState.ERRORED) and have:
-            _note(report.points_of_removed_records, f"{record.name or key[1]} ({record.state}): "
-                  f"{have} points")
+            _note(
+                report.points_of_removed_records,
+                f"{record.name or key[1]} ({record.state}): {have} points",
+            )
     for key, count in per_record.items():
         if key not in ledger:
             _note(report.orphan_points, f"record {key[1]} of sync {key[0]}: {count} points")
     return report
 
 
-def _all_records(state: StateStore, user_id: str):  # noqa: ANN202 - generator of LedgerRecord
+def _all_records(state: StateStore, user_id: str):
     after: tuple[str, str] | None = None
     while True:
         rows = state.records_in_state(user_id, list(RecordState), limit=1000, after=after)

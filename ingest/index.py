@@ -125,7 +125,7 @@ class Indexer:
         except SyncApiError as exc:
             # Transient or server-side: leave it pending for the next run rather than erroring it.
             return PreparedRecord(record, deferred=str(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
+        except Exception as exc:
             logger.exception("unexpected failure reading record %s", record.record_id)
             return PreparedRecord(record, error=f"unexpected {type(exc).__name__}: {exc}")
         chunks = self._chunker.split(markdown, title=record.name) if markdown.strip() else []
@@ -178,10 +178,7 @@ class Indexer:
             if new:
                 index.upsert(
                     user_id,
-                    [
-                        StoredPoint(id=p.id, vector=vectors[p.text], payload=p.payload)
-                        for p in new
-                    ],
+                    [StoredPoint(id=p.id, vector=vectors[p.text], payload=p.payload) for p in new],
                 )
             if vanished:
                 index.delete_points(user_id, vanished)
@@ -259,5 +256,3 @@ def _submit_next(
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-

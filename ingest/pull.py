@@ -62,8 +62,7 @@ def remember_sync(state: StateStore, user_id: str, sync: Sync) -> None:
         integration=sync.integration,
         pipeline=sync.pipeline,
         status=sync.status.value,
-        configuration_name=sync.configuration_name
-        or (known.configuration_name if known else None),
+        configuration_name=sync.configuration_name or (known.configuration_name if known else None),
         reason=sync.reason,
     )
 
@@ -128,7 +127,9 @@ def confirm_deletion_hints(
     hints = state.pending_deletion_hints(user_id)
     confirmed = rejected = 0
     for sync_id, events in _by_sync(hints).items():
-        gone = [e.record_id for e in events if e.record_id and _is_gone(client, user_id, sync_id, e)]
+        gone = [
+            e.record_id for e in events if e.record_id and _is_gone(client, user_id, sync_id, e)
+        ]
         confirmed += state.mark_deleted(sync_id=sync_id, record_ids=gone) if gone else 0
         rejected += len(events) - len(gone)
     if hints:

@@ -12,7 +12,7 @@ from resources.sync_api import SyncedRecord
 
 
 def metadata_hash(raw: Mapping[str, Any]) -> str:
-    """A stable hash of a record object: any change to its fields marks the record for re-indexing."""
+    """A stable hash of a record object: any change to its fields marks it for re-indexing."""
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -1,7 +1,5 @@
 """Jobs: ingest one user (both assets of a partition) and enable a sync from the UI."""
 
-from __future__ import annotations
-
 import json
 
 from dagster import (

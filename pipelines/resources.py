@@ -45,4 +45,3 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             reconcile_max_delete_share=settings.reconcile_max_delete_share,
         ),
     }
-

@@ -1,7 +1,5 @@
 """Schedules, the safety net under webhooks: an incremental poll and a daily full reconcile."""
 
-from __future__ import annotations
-
 from dagster import (
     DefaultScheduleStatus,
     RunRequest,

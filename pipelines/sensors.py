@@ -1,7 +1,5 @@
 """Sensor `sync_webhooks`: turns the webhook inbox into one run request per user and tick."""
 
-from __future__ import annotations
-
 from collections import defaultdict
 
 from dagster import (

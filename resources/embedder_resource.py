@@ -1,7 +1,5 @@
 """Dagster resource for the embedding model and the chunker cut to its tokenizer."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
@@ -18,12 +16,13 @@ class EmbedderResource(ConfigurableResource):
     )
     model: str | None = Field(
         default=None,
-        description="Model path or name; None = packaged all-MiniLM-L6-v2 (SYNCRAG_EMBEDDING_MODEL).",
+        description="Model path or name; None = the packaged all-MiniLM-L6-v2.",
     )
     device: str = Field(default="cpu", description="Torch device (SYNCRAG_EMBEDDING_DEVICE).")
     batch_size: int = Field(default=32, description="Chunks per model batch.")
     chunk_overlap_tokens: int = Field(
-        default=32, description="Tokens shared by neighbouring chunks (SYNCRAG_CHUNK_OVERLAP_TOKENS)."
+        default=32,
+        description="Tokens shared by neighbouring chunks (SYNCRAG_CHUNK_OVERLAP_TOKENS).",
     )
     _embedder: Embedder | None = PrivateAttr(default=None)
 

@@ -1,7 +1,5 @@
 """Dagster resource holding the ingestion knobs that are not tied to one outside service."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource
 from pydantic import Field
 
@@ -9,7 +7,9 @@ from pydantic import Field
 class IngestSettingsResource(ConfigurableResource):
     """Batch sizes and the reconcile guard."""
 
-    page_size: int = Field(default=100, description="Records per Sync API page (SYNCRAG_PAGE_SIZE).")
+    page_size: int = Field(
+        default=100, description="Records per Sync API page (SYNCRAG_PAGE_SIZE)."
+    )
     record_batch_size: int = Field(
         default=32,
         description="Records read, embedded and written per batch (SYNCRAG_RECORD_BATCH_SIZE).",

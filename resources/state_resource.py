@@ -1,7 +1,5 @@
 """Dagster resource for the state DB (ledger, cursors, webhook inbox)."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 

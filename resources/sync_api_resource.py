@@ -1,7 +1,5 @@
 """The Dagster resource that hands assets a configured Sync API client for the length of a run."""
 
-from __future__ import annotations
-
 import dagster as dg
 from pydantic import Field, PrivateAttr
 

@@ -1,7 +1,5 @@
 """Dagster resource for the vector store: embedded Qdrant Edge, or a Qdrant server."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from dagster import ConfigurableResource

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _enable_all(console: Console, corpus: Path, state: StateStore) -> list[str]:
-    """Enables each `<user>/<integration>/<pipeline>` folder's sync and waits for its initial sync."""
+    """Enables each `<user>/<integration>/<pipeline>` folder's sync; waits for its initial sync."""
     users: list[str] = []
     with runtime.sync_client() as client:
         pending: list[tuple[str, str]] = []

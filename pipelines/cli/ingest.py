@@ -15,6 +15,9 @@ from pipelines.jobs import INGEST_JOB_NAME
 from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG
 
+# The run's events still reach the instance (and the UI); the terminal only gets warnings.
+QUIET_CONSOLE: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 @dataclass
 class UserRunSummary:
@@ -70,7 +73,7 @@ def ingest_users(
         result = job.execute_in_process(
             instance=instance,
             partition_key=user,
-            run_config=FULL_RECONCILE_RUN_CONFIG if full_reconcile else None,
+            run_config={**QUIET_CONSOLE, **(FULL_RECONCILE_RUN_CONFIG if full_reconcile else {})},
             tags={"syncrag/trigger": "cli"},
             raise_on_error=False,
         )
@@ -98,7 +101,8 @@ def _line(s: UserRunSummary) -> str:
         f"{s.user_id}: {s.records.get('records_new', 0)} new, "
         f"{s.records.get('records_updated', 0)} updated, "
         f"{s.records.get('records_deleted', 0)} deleted; "
-        f"{s.index.get('records_indexed', 0)} indexed, {s.index.get('records_errored', 0)} errored, "
+        f"{s.index.get('records_indexed', 0)} indexed, "
+        f"{s.index.get('records_errored', 0)} errored, "
         f"{s.index.get('chunks_embedded', 0)} chunks embedded, "
         f"{s.index.get('chunks_reused', 0)} reused"
         + ("" if s.checks_passed else "  [index check FAILED]")

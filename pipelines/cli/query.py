@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
-from rich.table import Table
 
 from ingest.search import search_user
 from pipelines.cli import runtime
@@ -35,25 +34,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_hits(console: Console, user: str, text: str, hits: list[SearchHit]) -> None:
+    """Each hit as a short block: score and record, where in it, then the chunk's text."""
+    console.print(f"\n[bold]{user}[/bold] asks: {text}")
     if not hits:
-        console.print(f"No results for {user!r}: is the user's partition materialized?")
+        console.print("  no results: is the user's partition materialized?")
         return
-    table = Table(title=f"{user}: {text}", show_lines=True)
-    table.add_column("score", justify="right")
-    table.add_column("record")
-    table.add_column("where")
-    table.add_column("text")
-    for hit in hits:
+    for rank, hit in enumerate(hits, start=1):
         payload = hit.payload
+        title = str(payload.get("title") or payload.get("record_id"))
         heading = " > ".join(payload.get("heading_path") or [])
-        where = "\n".join(p for p in (heading, payload.get("url") or "") if p)
-        table.add_row(
-            f"{hit.score:.3f}",
-            str(payload.get("title") or payload.get("record_id")),
-            where,
-            _excerpt(str(payload.get("text", ""))),
-        )
-    console.print(table)
+        console.print(f"  {rank}. [bold]{hit.score:.3f}[/bold]  {title}", highlight=False)
+        if heading:
+            console.print(f"     {heading}", style="dim", highlight=False)
+        if payload.get("url"):
+            console.print(f"     {payload['url']}", style="dim", highlight=False)
+        console.print(f"     {_excerpt(str(payload.get('text', '')))}", highlight=False)
 
 
 def _excerpt(text: str, limit: int = 300) -> str:
