@@ -1,10 +1,18 @@
 """Dagster resource for the embedding model and the chunker cut to its tokenizer."""
 
+import functools
+
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
 from resources.embedding import Embedder, embedder_from_settings
 from resources.text import MarkdownChunker
+
+
+@functools.cache
+def shared_embedder(backend: str, model: str | None, device: str, batch_size: int) -> Embedder:
+    # Runs executed in one process (the CLI, the demo, tests) load the model once, not per run.
+    return embedder_from_settings(backend, model, device, batch_size)
 
 
 class EmbedderResource(ConfigurableResource):
@@ -28,7 +36,7 @@ class EmbedderResource(ConfigurableResource):
 
     def get_embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = embedder_from_settings(
+            self._embedder = shared_embedder(
                 self.backend, self.model, self.device, self.batch_size
             )
         return self._embedder

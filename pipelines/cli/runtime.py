@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from pipelines.settings import Settings
-from resources.embedding import Embedder, embedder_from_settings
+from resources.embedder_resource import shared_embedder
+from resources.embedding import Embedder
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient, signer_from_env
 from resources.vectors import VectorStore, vector_store_from_settings
@@ -51,7 +52,7 @@ def state_store() -> StateStore:
 
 def embedder() -> Embedder:
     s = settings()
-    return embedder_from_settings(
+    return shared_embedder(
         s.embedding_backend, s.embedding_model, s.embedding_device, s.embedding_batch_size
     )
 

@@ -89,7 +89,10 @@ class SentenceTransformerEmbedder(Embedder):
         source = self._source if self._source is not None else str(packaged_model_path())
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # A weight-loading progress bar per run is noise in logs and terminals.
+            transformers_logging.disable_progress_bar()
             return SentenceTransformer(source, device=self._device)
         except Exception as exc:
             raise EmbeddingModelError(
