@@ -1,0 +1,1 @@
+"""Contract tests: the real Sync API client against the emulator, in-process and over a socket."""
