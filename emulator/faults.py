@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emulator.config import FaultConfig
 
 FeedFault = Literal["error", "truncate"]
-_SERVER_ERRORS = (500, 502, 503)
+# Transient failures only: a client rightly treats a plain 500 as the server's bug and does not
+# retry it, so a 500 here would make a blip fatal (feed_break "error" covers the 500 case).
+_SERVER_ERRORS = (502, 503, 504)
 
 
 class FaultInjector:
