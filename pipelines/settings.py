@@ -97,6 +97,11 @@ SETTINGS: tuple[Setting, ...] = (
         "0 3 * * *",
         "Schedule of the full reconcile (deletion safety net).",
     ),
+    Setting(
+        "DAGSTER_HOME",
+        ".syncrag/dagster",
+        "Dagster instance folder (runs, sensor cursors, pools) used by the CLI, demo and UI.",
+    ),
 )
 
 

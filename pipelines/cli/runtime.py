@@ -15,13 +15,18 @@ from resources.vectors import VectorStore, vector_store_from_settings
 DEFAULT_DAGSTER_HOME = ".syncrag/dagster"
 
 # Qdrant Edge admits one process per path, so every run that opens it queues in a pool of one.
-DAGSTER_YAML = """\
-# Written by syncrag for the embedded defaults.
+_MARKER = "# Written by syncrag"
+DAGSTER_YAML = f"""\
+{_MARKER} for the embedded defaults.
 concurrency:
   pools:
     default_limit: 1
-  runs:
-    max_concurrent_runs: 4
+# Queued runs start within a second of a sensor's request (the default waits up to 5 s).
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
 telemetry:
   enabled: false
 """
@@ -36,7 +41,10 @@ def ensure_dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    # Keep our own file current; never touch one the operator wrote.
+    if not config.exists() or (
+        config.read_text().startswith(_MARKER) and config.read_text() != DAGSTER_YAML
+    ):
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
