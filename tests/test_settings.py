@@ -1,0 +1,55 @@
+"""Settings: defaults, one-sentence errors naming the variable, and the README table in step."""
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import SETTINGS, Settings, SettingsError, settings_table
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_defaults_are_the_embedded_ones() -> None:
+    settings = Settings.from_env({})
+    assert settings.sync_api_url == "http://127.0.0.1:8787"
+    assert settings.state_url == "sqlite:///.syncrag/state.db"
+    assert settings.qdrant_url is None
+    assert settings.embedding_backend == "sentence-transformers"
+    assert settings.reconcile_max_delete_share == 0.5
+    assert not settings.signing_key_set
+
+
+def test_secrets_are_recorded_as_set_but_not_held() -> None:
+    settings = Settings.from_env({"SYNCRAG_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----x"})
+    assert settings.signing_key_set
+    assert "BEGIN PRIVATE KEY" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SYNCRAG_PAGE_SIZE", "0"),
+        ("SYNCRAG_PAGE_SIZE", "5000"),
+        ("SYNCRAG_EMBEDDING_BATCH_SIZE", "many"),
+        ("SYNCRAG_RECONCILE_MAX_DELETE_SHARE", "1.5"),
+        ("SYNCRAG_RECONCILE_MAX_DELETE_SHARE", "half"),
+    ],
+)
+def test_a_bad_value_fails_with_one_sentence_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({name: value})
+    message = str(caught.value)
+    assert message.startswith(f"Set {name}")
+    assert "\n" not in message
+
+
+def test_blank_values_fall_back_to_defaults() -> None:
+    assert Settings.from_env({"SYNCRAG_PAGE_SIZE": "  "}).page_size == 100
+
+
+def test_readme_configuration_table_matches_the_code() -> None:
+    assert settings_table() in README.read_text()
+
+
+def test_every_setting_is_documented() -> None:
+    assert all(s.help.strip() for s in SETTINGS)
