@@ -15,7 +15,7 @@ from pydantic import Field
 
 from assets import synced_records, vector_index
 from ingest.enable import enable_user_sync
-from pipelines.partitions import USERS_PARTITIONS_NAME, users_partitions
+from pipelines.partitions import USERS_PARTITIONS_NAME
 from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource
 
@@ -24,7 +24,6 @@ INGEST_JOB_NAME = "ingest_user"
 ingest_user_job = define_asset_job(
     INGEST_JOB_NAME,
     selection=AssetSelection.assets(synced_records, vector_index),
-    partitions_def=users_partitions,
     # Both steps in the run's own process: no extra interpreter start and model load per step,
     # which is most of a webhook-triggered run's latency.
     executor_def=in_process_executor,
