@@ -71,15 +71,16 @@ def synced_records(
                         page_size=max(ingest_settings.page_size, 1000),
                     )
                 )
+    # Said before the pull, which may fail on the same broken feed and end the step.
+    for rec in reconciled:
+        if rec.refused_reason:
+            context.log.warning(f"reconcile of sync {rec.sync_id}: {rec.refused_reason}")
     report = pull_user(client, store, user_id, page_size=ingest_settings.page_size)
     seconds = time.perf_counter() - started
 
     for sync in report.syncs:
         if sync.skipped_reason:
             context.log.info(f"sync {sync.integration}/{sync.pipeline}: {sync.skipped_reason}")
-    for rec in reconciled:
-        if rec.refused_reason:
-            context.log.warning(f"reconcile of sync {rec.sync_id}: {rec.refused_reason}")
 
     errored = [s for s in report.syncs if s.status.upper() == "ERRORED"]
     return MaterializeResult(

@@ -125,8 +125,20 @@ def confirm_deletion_hints(
     that still exists deletes nothing.
     """
     hints = state.pending_deletion_hints(user_id)
+    own_syncs = {s.sync_id for s in state.list_syncs(user_id)}
     confirmed = rejected = 0
     for sync_id, events in _by_sync(hints).items():
+        if sync_id not in own_syncs:
+            # The API answers 404 for another user's sync, which must not read as "the record
+            # is gone": a hint naming a sync this user does not own deletes nothing.
+            logger.warning(
+                "ignored %d record_deleted hints of user %s for sync %s, not one of theirs",
+                len(events),
+                user_id,
+                sync_id,
+            )
+            rejected += len(events)
+            continue
         gone = [
             e.record_id for e in events if e.record_id and _is_gone(client, user_id, sync_id, e)
         ]

@@ -41,10 +41,17 @@ def reconcile_sync(
     report = ReconcileReport(sync_id=sync.sync_id)
     seen: set[str] = set()
     last_page: RecordPage | None = None
+    # What the first page announced (its records plus those remaining) against what came: a
+    # feed that stops early while claiming to be caught up is told apart from a complete one.
+    announced: int | None = None
+    delivered = 0
     try:
         for page in client.iter_record_pages(
             sync.user_id, sync.sync_id, cursor=None, page_size=page_size
         ):
+            if announced is None and page.remaining_records is not None:
+                announced = len(page.records) + page.remaining_records
+            delivered += len(page.records)
             # The re-listing also catches missed updates; it leaves the incremental cursor alone.
             outcome = state.apply_page(
                 user_id=sync.user_id,
@@ -61,6 +68,12 @@ def reconcile_sync(
     if last_page is not None and (last_page.remaining_records or 0) > 0:
         report.refused_reason = (
             f"the listing stopped with {last_page.remaining_records} records still to come; "
+            "nothing was deleted"
+        )
+        return report
+    if announced is not None and delivered < announced:
+        report.refused_reason = (
+            f"the listing ended after {delivered} of the {announced} records it announced; "
             "nothing was deleted"
         )
         return report
