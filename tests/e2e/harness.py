@@ -16,6 +16,7 @@ from dagster import (
     ExecuteInProcessResult,
     materialize,
 )
+from starlette.types import ASGIApp
 
 from assets import synced_records, vector_index
 from emulator import EmulatorConfig, FaultConfig, create_app
@@ -34,6 +35,8 @@ from resources.vectors import SearchHit, VectorStore, vector_store_from_settings
 
 PROJECT_ID = DEMO_PROJECT_ID
 INTEGRATION = "googledrive"
+WEBHOOK_SECRET = "e2e-webhook-secret"
+WEBHOOK_URL = f"http://receiver.test/webhooks/paragon/{WEBHOOK_SECRET}"
 # Runs log at WARNING only: the tests read metadata, not the console.
 QUIET: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -172,7 +175,14 @@ class Emulator:
     """The Sync API emulator over `root`, served on a free loopback port, driven by its admin
     routes, plus a client signed with the project key."""
 
-    def __init__(self, root: Path, keys: KeyFiles, *, faults: FaultConfig | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        keys: KeyFiles,
+        *,
+        faults: FaultConfig | None = None,
+        webhook_receiver: ASGIApp | None = None,
+    ) -> None:
         self.root = root
         self.keys = keys
         self.config = EmulatorConfig(
@@ -180,10 +190,14 @@ class Emulator:
             public_key_pem=keys.public.read_text(),
             project_id=PROJECT_ID,
             faults=faults or FaultConfig(),
+            webhook_url=WEBHOOK_URL if webhook_receiver is not None else None,
+            webhook_backoff_s=0.0,
         )
+        # Webhooks reach the receiver app in-process; only the Sync API needs a real socket.
+        transport = httpx.ASGITransport(app=webhook_receiver) if webhook_receiver else None
         self._stack = contextlib.ExitStack()
         self.server = self._stack.enter_context(
-            BackgroundServer(create_app(self.config, background=False))
+            BackgroundServer(create_app(self.config, background=False, webhook_transport=transport))
         )
         self.admin = self._stack.enter_context(httpx.Client(base_url=self.url, timeout=60))
         signer = UserTokenSigner.from_settings(None, str(keys.private), project_id=PROJECT_ID)
@@ -226,6 +240,12 @@ class Emulator:
 
     def set_faults(self, **faults: Any) -> None:
         self.admin.post("/_emulator/faults", json=faults).raise_for_status()
+
+    def flush_webhooks(self) -> dict[str, Any]:
+        """Deliver the queued webhooks now; returns {delivered, failed, dropped}."""
+        response = self.admin.post("/_emulator/webhooks/flush")
+        response.raise_for_status()
+        return response.json()
 
     def error_sync(self, sync_id: str, message: str) -> None:
         response = self.admin.post(f"/_emulator/syncs/{sync_id}/error", json={"message": message})

@@ -28,9 +28,12 @@ def test_a_file_deleted_and_fully_synced_loses_its_points(
     sync_id = emulator.enable(syncrag.state, "alice")
     syncrag.ingest("alice")
     gone = syncrag.ledger_by_name("alice")[names[1]]
-    assert syncrag.record_points("alice", gone.record_id)
 
-    (emulator.folder("alice") / names[1]).unlink()
+    points = syncrag.record_points("alice", gone.record_id)
+    assert points
+    path = emulator.folder("alice") / names[1]
+    content = path.read_bytes()
+    path.unlink()
     assert emulator.scan(sync_id, "full")["deleted"] == 1
     run = syncrag.ingest("alice")
 
@@ -43,6 +46,14 @@ def test_a_file_deleted_and_fully_synced_loses_its_points(
         r.record_id for r in syncrag.ledger("alice") if r.state == RecordState.INDEXED
     }
     assert run.checks["index_matches_ledger"].passed
+
+    # The file comes back: same record id, indexed again into the same points.
+    path.write_bytes(content)
+    assert emulator.scan(sync_id, "incremental")["created"] == 1
+    back = syncrag.ingest("alice")
+    assert back.index["records_indexed"] == 1
+    assert syncrag.record_state(sync_id, gone.record_id) == RecordState.INDEXED
+    assert syncrag.record_points("alice", gone.record_id).keys() == points.keys()
 
 
 def _forge_deletion(syncrag: Syncrag, *, user: str, sync_id: str, record_id: str) -> None:

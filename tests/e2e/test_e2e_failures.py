@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from demo import render_document
+from emulator import ensure_dev_keypair
 from resources.state import RecordState
-from tests.e2e.harness import Emulator, Syncrag, paragraphs_document
+from tests.e2e.harness import Emulator, Syncrag, installed, paragraphs_document
 
 GOOD = {
     "plan.md": paragraphs_document("Plan", ["The plan is to ship the lighthouse release."]),
@@ -80,3 +85,23 @@ def test_an_errored_sync_fails_the_health_check_until_re_enabled(
     assert healthy.checks["syncs_healthy"].passed
     assert healthy.checks["index_matches_ledger"].passed
     assert syncrag.points("bob") == points
+
+
+def test_a_rejected_signing_key_fails_the_run_without_showing_the_key_or_a_token(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong_key, _ = ensure_dev_keypair(tmp_path / "other-keys")
+    pem = wrong_key.read_text()
+    monkeypatch.setenv("SYNCRAG_SIGNING_KEY", pem)
+    emulator.write("alice", "plan.md", GOOD["plan.md"])
+    with installed(emulator, tmp_path / "wrong", SYNCRAG_SIGNING_KEY=pem) as syncrag:
+        emulator.enable(syncrag.state, "alice")
+        run = syncrag.ingest("alice", raise_on_error=False)
+
+        assert not run.success
+        shown = "\n".join(repr(entry) for entry in syncrag.instance.all_logs(run.result.run_id))
+    [failure] = [e for e in run.result.all_events if e.is_step_failure]
+    assert "401" in str(failure.step_failure_data.error)
+    key_lines = [line for line in pem.splitlines() if line and not line.startswith("-----")]
+    assert not any(line in shown for line in key_lines)
+    assert "Bearer" not in shown and "eyJ" not in shown  # no user token (a JWT starts eyJ)

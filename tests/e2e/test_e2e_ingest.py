@@ -123,8 +123,11 @@ def test_editing_one_paragraph_embeds_exactly_the_changed_chunks(
     assert {payload["record_id"] for _, payload in points_after.values()} == {record.record_id}
     kept = points_before.keys() & points_after.keys()
     assert len(kept) == sum(new.values()) - sum(added.values())
-    # Reused points keep the vector they were embedded with.
+    # Reused points keep the vector they were embedded with, and get the new version's payload.
     assert all(points_before[pid][0] == points_after[pid][0] for pid in kept)
+    assert second.index["payloads_refreshed"] == len(kept)
+    updated_at = syncrag.ledger_by_name("alice")[name].source_updated_at
+    assert {payload["updated_at"] for _, payload in points_after.values()} == {updated_at}
 
 
 def test_a_rerun_with_no_change_embeds_nothing_and_writes_nothing(
