@@ -7,13 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ingest.records import change_from_record
-from resources.state import InboxEvent, StateStore, SyncRow, SyncStatus
+from resources.state import InboxEvent, RecordState, StateStore, SyncRow, SyncStatus
 from resources.sync_api import Sync, SyncApiClient, SyncApiNotFound
 
 logger = logging.getLogger("syncrag.ingest")
 
 # Syncs in these states serve no records worth pulling yet (or any more).
 _NOT_PULLABLE = {SyncStatus.INITIALIZING, SyncStatus.DISABLED, SyncStatus.ERRORED}
+_LIVE_RECORD_STATES = (RecordState.PENDING, RecordState.INDEXED, RecordState.ERRORED)
+_DELETED_REASON = (
+    "the sync was deleted at the Sync API and its records removed; enable it again to resume"
+)
 
 
 @dataclass
@@ -47,10 +51,38 @@ class PullReport:
 
 
 def refresh_syncs(client: SyncApiClient, state: StateStore, user_id: str) -> list[SyncRow]:
-    """Records the user's syncs as the API lists them now (status, reason) and returns them."""
-    for sync in client.list_syncs(user_id):
+    """Records the user's syncs as the API lists them now (status, reason) and returns them.
+
+    A known sync that the API no longer lists and answers 404 for was deleted with its records
+    (SPEC.md section 2): it is disabled here and its records tombstoned, so their points go.
+    """
+    listed = client.list_syncs(user_id)
+    for sync in listed:
         remember_sync(state, user_id, sync)
+    listed_ids = {sync.id for sync in listed}
+    for row in state.list_syncs(user_id):
+        if row.sync_id not in listed_ids:
+            _forget_if_deleted(client, state, row)
     return state.list_syncs(user_id)
+
+
+def _forget_if_deleted(client: SyncApiClient, state: StateStore, row: SyncRow) -> None:
+    try:
+        sync = client.get_sync(row.user_id, row.sync_id)
+    except SyncApiNotFound:
+        live = state.record_ids(row.sync_id, _LIVE_RECORD_STATES)
+        if live:
+            state.mark_deleted(sync_id=row.sync_id, record_ids=sorted(live))
+        if row.status is not SyncStatus.DISABLED or row.reason != _DELETED_REASON:
+            logger.warning(
+                "sync %s of user %s was deleted at the Sync API; removing its %d records",
+                row.sync_id,
+                row.user_id,
+                len(live),
+            )
+            state.set_sync_status(row.sync_id, SyncStatus.DISABLED, _DELETED_REASON)
+        return
+    remember_sync(state, row.user_id, sync)
 
 
 def remember_sync(state: StateStore, user_id: str, sync: Sync) -> None:
@@ -177,5 +209,5 @@ def _skip_reason(status: SyncStatus, reason: str | None) -> str:
     if status is SyncStatus.INITIALIZING:
         return "initial sync still running; records are pulled once it has started"
     if status is SyncStatus.DISABLED:
-        return "sync is disabled; re-enable it to resume"
+        return reason if reason == _DELETED_REASON else "sync is disabled; re-enable it to resume"
     return f"sync errored: {reason or 'no reason given'}; fix the cause and re-enable it"

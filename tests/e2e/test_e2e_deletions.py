@@ -224,3 +224,33 @@ def test_a_reconcile_tombstones_exactly_the_few_records_the_listing_lacks(
     remaining = {p["record_id"] for p in syncrag.points("alice").values()}
     assert remaining == {ledger[n].record_id for n in names if n not in names[1:3]}
     assert run.checks["index_matches_ledger"].passed
+
+
+def test_a_sync_deleted_at_the_api_takes_its_points_and_the_users_other_syncs_go_on(
+    emulator: Emulator, syncrag: Syncrag
+) -> None:
+    _write_files(emulator, "alice", 2)
+    emulator.write("alice", "people.jsonl", _contacts(3), pipeline="contacts")
+    files = emulator.enable(syncrag.state, "alice")
+    contacts = emulator.enable(syncrag.state, "alice", pipeline="contacts")
+    syncrag.ingest("alice")
+
+    emulator.client.delete_sync("alice", files)
+    emulator.write("alice", "people.jsonl", _contacts(4), pipeline="contacts")
+    emulator.scan(contacts, "incremental")
+    run = syncrag.ingest("alice")
+
+    assert run.success
+    assert run.index["records_purged"] == 2
+    assert run.index["records_indexed"] == 1  # the new contact: the other sync still pulls
+    assert {p["sync_id"] for p in syncrag.points("alice").values()} == {contacts}
+    sync = syncrag.state.get_sync(files)
+    assert sync is not None and sync.reason is not None and "deleted" in sync.reason
+    assert run.checks["index_matches_ledger"].passed
+    assert syncrag.ingest("alice").success
+
+    # Enabled again: the sync comes back with its records.
+    emulator.enable(syncrag.state, "alice")
+    again = syncrag.ingest("alice")
+    assert again.index["records_indexed"] == 2
+    assert {p["sync_id"] for p in syncrag.points("alice").values()} == {files, contacts}
