@@ -57,8 +57,12 @@ def evaluate_inbox(context: SensorEvaluationContext, store: StateStore) -> Senso
 
     for event in (e for user_events in by_user.values() for e in user_events):
         if event.event_type == ERRORED_EVENT and event.sync_id:
-            # Shown at once in `syncrag status`; the run then confirms it with the API.
-            store.set_sync_status(event.sync_id, SyncStatus.ERRORED, _error_message(event))
+            # Shown at once in `syncrag status`; the run then confirms it with the API. Only for
+            # a recorded sync of the event's user: an unknown sync must not fail every tick, and
+            # a hint must not mark another user's sync.
+            known = store.get_sync(event.sync_id)
+            if known is not None and known.user_id == event.user_id:
+                store.set_sync_status(event.sync_id, SyncStatus.ERRORED, _error_message(event))
 
     known = set(context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME))
     new_users = sorted(u for u in by_user if u not in known)

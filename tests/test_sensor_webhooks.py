@@ -261,3 +261,35 @@ def test_a_tick_that_fails_midway_loses_nothing(
     assert set(_requests(retry)) == {"alice", "bob"}
     assert sorted(_added_partitions(retry)) == ["alice", "bob"]
     assert retry.cursor is not None and int(retry.cursor) == 2
+
+
+def test_a_sync_errored_event_for_an_unrecorded_sync_does_not_stop_the_sensor(
+    instance: DagsterInstance, state_url: str, store: StateStore
+) -> None:
+    # A sync enabled outside syncrag (or a forged event): the tick must not fail on it forever.
+    _event(store, "alice", "sync_errored", sync_id="never-seen", payload={"error": {}})
+    _event(store, "bob")
+
+    result = _tick(instance, state_url, None)
+
+    assert set(_requests(result)) == {"alice", "bob"}
+    assert store.get_sync("never-seen") is None
+
+
+def test_a_sync_errored_event_cannot_mark_another_users_sync(
+    instance: DagsterInstance, state_url: str, store: StateStore
+) -> None:
+    store.upsert_sync(
+        user_id="alice",
+        sync_id="sync-1",
+        integration="googledrive",
+        pipeline="files",
+        status=SyncStatus.IDLE,
+    )
+    _event(store, "mallory", "sync_errored", sync_id="sync-1", payload={"error": {}})
+
+    result = _tick(instance, state_url, None)
+
+    sync = store.get_sync("sync-1")
+    assert sync is not None and sync.status == SyncStatus.IDLE
+    assert set(_requests(result)) == {"mallory"}
