@@ -1,0 +1,93 @@
+"""`python -m bench` (`make bench`): options, progress lines, and where the results went."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bench.run import BenchConfig, run_benchmarks, write_outputs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = BenchConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="syncrag side by side with the model alone and LangChain's indexing API.",
+    )
+    parser.add_argument("--quick", action="store_true", help="a tiny smoke run (1 user x 12 docs)")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="multiply the documents per user (default 1)"
+    )
+    parser.add_argument("--users", type=int, default=defaults.users)
+    parser.add_argument("--docs-per-user", type=int, default=defaults.docs_per_user)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--latency-changes",
+        type=int,
+        default=defaults.latency_changes,
+        help="changes timed through the live stack (default 20)",
+    )
+    parser.add_argument("--skip-latency", action="store_true", help="do not start Dagster")
+    parser.add_argument("--skip-memory", action="store_true", help="no 1x/10x memory runs")
+    parser.add_argument(
+        "--memory-embedder",
+        choices=("fake", "real"),
+        default=defaults.memory_embedder,
+        help="embedder of the memory runs (default fake: the real one takes ~10x the ingest)",
+    )
+    parser.add_argument("--out", type=Path, default=defaults.out_dir, help="results folder")
+    parser.add_argument(
+        "--no-docs", action="store_true", help="leave docs/benchmarks.md alone (--quick implies it)"
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="keep scratch files here")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> BenchConfig:
+    if args.scale < 1 or args.users < 1 or args.docs_per_user < 1:
+        raise SystemExit("--scale, --users and --docs-per-user must be at least 1")
+    config = BenchConfig(
+        users=args.users,
+        docs_per_user=args.docs_per_user,
+        seed=args.seed,
+        scale=args.scale,
+        latency_changes=args.latency_changes,
+        memory_embedder=args.memory_embedder,
+        run_memory=not args.skip_memory,
+        run_latency=not args.skip_latency,
+        out_dir=args.out,
+        docs_path=None if args.no_docs or args.quick else BenchConfig().docs_path,
+        workdir=args.workdir,
+    )
+    if args.quick:
+        config = replace(
+            config, quick=True, users=1, docs_per_user=12, latency_changes=3, python_docs_limit=8
+        )
+    return config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    print(f"syncrag benchmark ({config.mode}): {command}", flush=True)
+    results = run_benchmarks(config, command=command, say=lambda line: print(line, flush=True))
+    paths = write_outputs(results, config)
+    print()
+    for target in results.targets:
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[target.met]
+        measured = "-" if target.measured is None else f"{target.measured:.3g}"
+        print(f"  {verdict:>12}  {target.name}: {measured} (bound {target.bound})")
+    print(f"\nDone in {results.seconds / 60:.1f} min:")
+    for kind, path in paths.items():
+        print(f"  {kind}: {path}")
+    return 0

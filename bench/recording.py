@@ -1,0 +1,57 @@
+"""An Embedder wrapper that records what the pipeline embeds and how long the model took.
+
+The ceiling replays exactly the recorded texts through the bare model, so the pipeline's
+overhead is measured against the same work.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from resources.embedding import Embedder
+
+
+class RecordingEmbedder(Embedder):
+    """Delegates to `inner`; keeps every text embedded and the seconds spent embedding."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.texts: list[str] = []
+        self.seconds = 0.0
+        self.calls = 0
+
+    @property
+    def model_name(self) -> str:
+        return self._inner.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self._inner.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self._inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self._inner.count_tokens(text)
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        started = time.perf_counter()
+        vectors = self._inner.embed(texts)
+        self.seconds += time.perf_counter() - started
+        self.calls += 1
+        self.texts.extend(texts)
+        return vectors
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        # Never reached: embed() is delegated whole, length checks included.
+        return self._inner.embed(texts)
+
+    def take(self) -> tuple[list[str], float, int]:
+        """The texts, model seconds and calls since the last take, and starts afresh."""
+        taken = (self.texts, self.seconds, self.calls)
+        self.texts, self.seconds, self.calls = [], 0.0, 0
+        return taken

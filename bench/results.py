@@ -1,0 +1,139 @@
+"""What a benchmark run measured, as plain dataclasses that serialise to the results JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.peer import PeerRun
+
+
+@dataclass
+class SyncragRun:
+    """syncrag's pull + (reconcile +) index pass over every user for one scenario."""
+
+    seconds: float
+    embeddings: int
+    chunks_total: int
+    chunks_reused: int
+    points_upserted: int
+    points_deleted: int
+    records_pulled: int
+    records_indexed: int
+    records_errored: int
+    records_purged: int
+    model_seconds: float
+    seconds_reading: float
+    seconds_storing: float
+    peak_rss_mib: float
+    deleted_points_left: int | None = None
+
+    @property
+    def model_share(self) -> float | None:
+        """Share of the wall time spent inside the model."""
+        return self.model_seconds / self.seconds if self.seconds > 0 else None
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario on one corpus: syncrag, the model-alone ceiling and the peers."""
+
+    corpus: str
+    scenario: str
+    description: str
+    documents_changed: int
+    syncrag: SyncragRun
+    ceiling_seconds: float | None
+    peers: list[PeerRun] = field(default_factory=list)
+    # The 1-minute load average as syncrag's pass began: the cores are shared, so this says
+    # how much other work competed with the measurement.
+    load_average: float | None = None
+
+    @property
+    def ceiling_ratio(self) -> float | None:
+        """syncrag's wall time over the model-alone time for the same texts."""
+        return ratio(self.syncrag.seconds, self.ceiling_seconds)
+
+    def peer(self, batch_size: int) -> PeerRun | None:
+        return next((p for p in self.peers if p.batch_size == batch_size), None)
+
+    def speedup_over(self, batch_size: int) -> float | None:
+        """How many times faster syncrag was than the peer with this batch size."""
+        peer = self.peer(batch_size)
+        return ratio(peer.seconds, self.syncrag.seconds) if peer is not None else None
+
+
+@dataclass
+class MemoryRun:
+    """Peak RSS of a fresh process that ingests a corpus of some scale."""
+
+    scale: int
+    documents: int
+    chunks: int
+    seconds: float
+    peak_rss_mib: float
+    embedder: str
+
+
+@dataclass
+class LatencyResult:
+    """Change-to-searchable latency samples and how they were taken."""
+
+    method: str
+    samples: list[float]
+    timeouts: int
+    p50: float | None
+    p95: float | None
+    notes: list[str] = field(default_factory=list)
+    # Median seconds per hop (see bench.latency_phases) over the changes that could be matched.
+    phases: dict[str, float | None] = field(default_factory=dict)
+    phases_matched: int = 0
+
+
+@dataclass
+class TargetResult:
+    """One target of the issue: the measured value, the bound and whether it was met."""
+
+    name: str
+    measured: float | None
+    bound: str
+    met: bool | None
+    detail: str = ""
+
+
+@dataclass
+class BenchResults:
+    """Everything one `python -m bench` run produced."""
+
+    started_at: str
+    command: str
+    mode: str
+    machine: dict[str, Any]
+    config: dict[str, Any]
+    corpora: dict[str, str] = field(default_factory=dict)
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    memory: list[MemoryRun] = field(default_factory=list)
+    memory_note: str = ""
+    latency: LatencyResult | None = None
+    targets: list[TargetResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def scenario(self, corpus: str, name: str) -> ScenarioResult | None:
+        return next((s for s in self.scenarios if s.corpus == corpus and s.scenario == name), None)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False) + "\n"
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(self.to_json(), encoding="utf-8")
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when either is missing or the denominator is zero."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator

@@ -1,0 +1,256 @@
+"""One benchmark run, start to finish: corpora, scenarios side by side, memory, latency, targets."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench.ceiling import ModelCeiling, load_packaged_model
+from bench.changes import plan_changes
+from bench.corpus import (
+    BenchCorpus,
+    build_python_docs_corpus,
+    build_synthetic_corpus,
+    find_python_docs,
+)
+from bench.docs import update_benchmarks_doc
+from bench.latency import LatencySetupError, measure_latency
+from bench.machine import describe_machine, load_average
+from bench.memory import MemoryRunFailed, run_memory_scenario
+from bench.peer import RECORD_MANAGER, LangChainPeer
+from bench.plot import write_plot
+from bench.recording import RecordingEmbedder
+from bench.report import render_markdown
+from bench.results import BenchResults
+from bench.scenarios import ScenarioRunner
+from bench.targets import evaluate_targets
+from resources.embedding import SentenceTransformerEmbedder
+from resources.text import MarkdownChunker
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PEER_BATCH_SIZES = (100, 1000)
+EMBED_BATCH_SIZE = 32  # SYNCRAG_EMBEDDING_BATCH_SIZE's default, used by the ceiling and peers too
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to run; `quick` is a smoke run whose numbers mean little."""
+
+    users: int = 2
+    docs_per_user: int = 60
+    seed: int = 7
+    scale: int = 1
+    quick: bool = False
+    latency_changes: int = 20
+    python_docs_limit: int = 40
+    memory_embedder: str = "fake"
+    run_memory: bool = True
+    run_latency: bool = True
+    out_dir: Path = REPO_ROOT / "bench" / "results"
+    docs_path: Path | None = REPO_ROOT / "docs" / "benchmarks.md"
+    workdir: Path | None = None
+
+    @property
+    def mode(self) -> str:
+        if self.quick:
+            return "quick"
+        return "default" if self.scale == 1 else f"scale-{self.scale}"
+
+    @property
+    def corpus_docs_per_user(self) -> int:
+        return self.docs_per_user * self.scale
+
+
+def run_benchmarks(
+    config: BenchConfig, *, command: str, say: Callable[[str], None] = print
+) -> BenchResults:
+    """Runs everything `config` asks for and returns the results (written by `write_outputs`)."""
+    started = time.perf_counter()
+    results = BenchResults(
+        started_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        command=command,
+        mode=config.mode,
+        machine=describe_machine(),
+        config={k: str(v) for k, v in asdict(config).items()},
+    )
+    with tempfile.TemporaryDirectory(prefix="syncrag-bench-") as scratch:
+        workdir = config.workdir or Path(scratch)
+        say(
+            "Loading the embedding model (syncrag's embedder, and the bare model for the "
+            "ceiling and the peer)"
+        )
+        embedder = SentenceTransformerEmbedder(batch_size=EMBED_BATCH_SIZE)
+        embedder.embed(["warm up the syncrag embedder"])
+        ceiling = ModelCeiling(load_packaged_model(), batch_size=EMBED_BATCH_SIZE)
+        ceiling.warm_up()
+        chunker = MarkdownChunker(embedder.count_tokens, embedder.max_tokens)
+
+        for corpus in _corpora(config, workdir, results, say):
+            results.corpora[corpus.name] = corpus.note
+            peers = [
+                LangChainPeer(
+                    encode=ceiling.encode,
+                    chunker=chunker,
+                    dimension=embedder.dimension,
+                    batch_size=size,
+                )
+                for size in PEER_BATCH_SIZES
+            ]
+            try:
+                runner = ScenarioRunner(
+                    corpus,
+                    plan_changes(corpus, seed=config.seed),
+                    workdir=workdir / f"syncrag-{corpus.name}",
+                    embedder=RecordingEmbedder(embedder),
+                    ceiling=ceiling,
+                    peers=peers,
+                    seed=config.seed,
+                    say=say,
+                )
+                results.scenarios += runner.run()
+                results.notes += [
+                    f"{corpus.name}: {path}: {reason}"
+                    for path, reason in runner.texts.failures.items()
+                ]
+            finally:
+                for peer in peers:
+                    peer.close()
+
+        if config.run_memory:
+            _memory(config, workdir, results, say)
+        else:
+            results.memory_note = "Skipped (--skip-memory)."
+        if config.run_latency:
+            _latency(config, workdir, results, embedder, say)
+    results.machine["load_average_at_end"] = load_average()
+    results.targets = evaluate_targets(results)
+    results.notes += _standing_notes(config)
+    results.seconds = time.perf_counter() - started
+    return results
+
+
+def _corpora(
+    config: BenchConfig, workdir: Path, results: BenchResults, say: Callable[[str], None]
+) -> list[BenchCorpus]:
+    say("Rendering the synthetic corpus")
+    corpora = [
+        build_synthetic_corpus(
+            workdir / "synthetic",
+            users=config.users,
+            docs_per_user=config.corpus_docs_per_user,
+            seed=config.seed,
+        )
+    ]
+    source = find_python_docs()
+    if source is None:
+        results.corpora["python-docs"] = (
+            "absent on this machine (no reST sources of python3.11-doc under /usr/share/doc; "
+            "`apt-get install python3.11-doc` adds them)"
+        )
+    else:
+        corpora.append(
+            build_python_docs_corpus(
+                source, workdir / "python-docs", limit=config.python_docs_limit
+            )
+        )
+    return corpora
+
+
+def _memory(
+    config: BenchConfig, workdir: Path, results: BenchResults, say: Callable[[str], None]
+) -> None:
+    say("Memory: ingesting 1x and 10x the corpus in fresh processes")
+    try:
+        results.memory = run_memory_scenario(
+            workdir / "memory",
+            users=config.users,
+            docs_per_user=config.corpus_docs_per_user,
+            seed=config.seed,
+            embedder=config.memory_embedder,
+            repo_root=REPO_ROOT,
+            say=say,
+        )
+    except MemoryRunFailed as exc:
+        results.memory_note = f"Failed: {exc}"
+        return
+    results.memory_note = (
+        "Each size is ingested by a fresh process (`python -m bench.memory_child`) that reports "
+        "its own peak RSS (VmHWM); the emulator serving it runs in the parent. "
+        + (
+            "The fake (hashing) embedder stands in for the model here: the real one would take "
+            "about 10x the initial ingest; the model's fixed ~0.3 GiB would only flatten the ratio."
+            if config.memory_embedder == "fake"
+            else "The real embedding model runs in both processes."
+        )
+    )
+
+
+def _latency(
+    config: BenchConfig,
+    workdir: Path,
+    results: BenchResults,
+    embedder: SentenceTransformerEmbedder,
+    say: Callable[[str], None],
+) -> None:
+    say(f"Latency: {config.latency_changes} changes through the live stack")
+    try:
+        results.latency = measure_latency(
+            workdir / "latency",
+            repo_root=REPO_ROOT,
+            embedder=embedder,
+            changes=config.latency_changes,
+            seed=config.seed,
+            say=say,
+        )
+    except LatencySetupError as exc:
+        results.notes.append(f"latency not measured: {exc}")
+
+
+def _standing_notes(config: BenchConfig) -> list[str]:
+    return [
+        "syncrag's time covers pull, download, extraction, chunking, embedding and the store; the "
+        "peers' time covers chunking (the same MarkdownChunker), hashing, embedding and their "
+        "store, but not extraction: they are handed the same extracted Markdown, as a LangChain "
+        "user would hand loader output to index().",
+        "The ceiling embeds all of a scenario's texts in one `SentenceTransformer.encode` call "
+        f"(batch size {EMBED_BATCH_SIZE}); syncrag embeds per record batch of 32 records.",
+        f"Peer record manager: {RECORD_MANAGER}.",
+        "Peak RSS in the scenario tables is this whole bench process (both model copies, the "
+        "peers' in-memory stores), sampled every 20 ms during syncrag's pass; the memory section "
+        "measures syncrag alone.",
+        f"Seed {config.seed}; the corpus, the edited and deleted documents are the same on "
+        "every run with the same options.",
+    ]
+
+
+def demote_headings(markdown: str) -> str:
+    """Every Markdown heading one level deeper, to nest a report inside a page."""
+    return "\n".join(f"#{line}" if line.startswith("#") else line for line in markdown.split("\n"))
+
+
+def write_outputs(results: BenchResults, config: BenchConfig) -> dict[str, Path]:
+    """Writes JSON, Markdown and PNG under `out_dir` and, when configured, the docs page."""
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    stem = config.out_dir / f"bench-{results.mode}"
+    paths = {
+        "json": stem.with_suffix(".json"),
+        "markdown": stem.with_suffix(".md"),
+        "plot": stem.with_suffix(".png"),
+    }
+    markdown = render_markdown(results)
+    results.write_json(paths["json"])
+    paths["markdown"].write_text(markdown, encoding="utf-8")
+    write_plot(results, paths["plot"])
+    if config.docs_path is not None:
+        plot = os.path.relpath(paths["plot"], config.docs_path.parent)
+        generated = demote_headings(markdown).replace(
+            f"## syncrag benchmark ({results.mode})", "## Latest results", 1
+        )
+        update_benchmarks_doc(config.docs_path, f"{generated}\n![benchmark plot]({plot})\n")
+        paths["docs"] = config.docs_path
+    return paths

@@ -1,0 +1,171 @@
+"""syncrag's plain ingestion code over a corpus, wired the way a run wires it, minus Dagster.
+
+The emulator serves the corpus on loopback (scans only when asked, so each scenario sees exactly
+its own change); syncrag pulls with `pull_user`, indexes with `Indexer` into Qdrant Edge in a
+temporary folder, and keeps its ledger in SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from bench.corpus import INTEGRATION, PIPELINE
+from emulator import EmulatorConfig, create_app, ensure_dev_keypair
+from ingest import Indexer, IndexReport, pull_user, reconcile_sync, remember_sync
+from pipelines.servers import BackgroundServer
+from resources.embedding import Embedder
+from resources.state import StateStore
+from resources.sync_api import SyncApiClient, UserTokenSigner
+from resources.text import MarkdownChunker
+from resources.vectors import EdgeVectorStore, collection_name_for
+
+PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"  # the emulator's default project
+SCAN_TIMEOUT_S = 900.0
+
+
+@dataclass
+class SyncOutcome:
+    """What one pass over every user did: the indexer's report plus pull and reconcile counts."""
+
+    index: IndexReport = field(default_factory=IndexReport)
+    records_pulled: int = 0
+    records_deleted_by_feed: int = 0
+    records_tombstoned_by_reconcile: int = 0
+    reconcile_refusals: list[str] = field(default_factory=list)
+
+
+class EmulatedSyncApi:
+    """The emulator over `root`, served on loopback, with a client that signs user tokens."""
+
+    def __init__(self, root: Path, keys_dir: Path, *, webhook_url: str | None = None) -> None:
+        private_key, public_key = ensure_dev_keypair(keys_dir)
+        self.private_key_path = private_key
+        config = EmulatorConfig(
+            root=root,
+            public_key_pem=public_key.read_text(),
+            project_id=PROJECT_ID,
+            webhook_url=webhook_url,
+        )
+        self.server = BackgroundServer(create_app(config, background=False))
+        self.client = SyncApiClient(
+            self.server.url,
+            UserTokenSigner(private_key.read_text(), PROJECT_ID),
+            timeout=120.0,
+        )
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> None:
+        self.server.start()
+
+    def scan(self, kind: str) -> None:
+        """Scans every sync now (`initial` for a new one); returns when the scan is done."""
+        response = httpx.post(
+            f"{self.url}/_emulator/scan", json={"kind": kind}, timeout=SCAN_TIMEOUT_S
+        )
+        response.raise_for_status()
+
+    def enable(self, users: Iterable[str]) -> None:
+        """Enables each user's files sync and runs its initial sync."""
+        for user in users:
+            self.client.enable_sync(user, INTEGRATION, PIPELINE)
+        self.scan("incremental")
+
+    def close(self) -> None:
+        self.client.close()
+        self.server.stop()
+
+
+class SyncragStack:
+    """The emulator plus syncrag's state, chunker, embedder and Edge store in `workdir`."""
+
+    def __init__(
+        self,
+        corpus_root: Path,
+        workdir: Path,
+        embedder: Embedder,
+        *,
+        record_batch_size: int = 32,
+        page_size: int = 100,
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.api = EmulatedSyncApi(corpus_root, workdir / "keys")
+        self.state = StateStore.open(f"sqlite:///{workdir / 'state.db'}")
+        self.store = EdgeVectorStore(
+            workdir / "qdrant",
+            collection_name_for(embedder.model_name, embedder.dimension),
+            embedder.dimension,
+        )
+        self.page_size = page_size
+        self.indexer = Indexer(
+            client=self.api.client,
+            state=self.state,
+            chunker=MarkdownChunker(embedder.count_tokens, embedder.max_tokens),
+            embedder=embedder,
+            store=self.store,
+            record_batch_size=record_batch_size,
+        )
+
+    def __enter__(self) -> SyncragStack:
+        self.api.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.api.close()
+        self.state.close()
+
+    def enable(self, users: Iterable[str]) -> None:
+        """Enables the users' syncs at the API and records them, as `syncrag enable` does."""
+        users = list(users)
+        self.api.enable(users)
+        for user in users:
+            for sync in self.api.client.list_syncs(user):
+                remember_sync(self.state, user, sync)
+
+    def sync(self, users: Iterable[str], *, reconcile: bool = False) -> SyncOutcome:
+        """Pulls each user's changes (then, if asked, fully reconciles), then indexes them."""
+        outcome = SyncOutcome()
+        for user in users:
+            pulled = pull_user(self.api.client, self.state, user, page_size=self.page_size)
+            outcome.records_pulled += pulled.total("new") + pulled.total("updated")
+            outcome.records_deleted_by_feed += pulled.total("deleted")
+            if reconcile:
+                for sync in self.state.list_syncs(user):
+                    report = reconcile_sync(self.api.client, self.state, sync)
+                    outcome.records_tombstoned_by_reconcile += report.tombstoned
+                    if report.refused_reason:
+                        outcome.reconcile_refusals.append(report.refused_reason)
+            _add_reports(outcome.index, self.indexer.index_user(user))
+        return outcome
+
+    def points_of(self, external_ids: Mapping[str, set[str]]) -> int:
+        """How many points the store holds for these documents (user -> external ids)."""
+        left = 0
+        with self.store.open() as index:
+            for user, ids in external_ids.items():
+                left += sum(1 for p in index.scroll(user) if p.payload.get("external_id") in ids)
+        return left
+
+    def point_count(self, users: Iterable[str]) -> int:
+        with self.store.open() as index:
+            return sum(index.count(user) for user in users)
+
+
+def _add_reports(total: IndexReport, part: IndexReport) -> None:
+    for name, value in vars(part).items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            setattr(total, name, getattr(total, name) + value)
+        elif isinstance(value, list):
+            getattr(total, name).extend(value)

@@ -1,0 +1,63 @@
+"""bench.report and bench.docs: the Markdown a run writes, and the docs page it keeps current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.docs import BEGIN, END, splice, update_benchmarks_doc
+from bench.report import render_markdown, times, verdict
+from bench.targets import evaluate_targets
+from tests.test_bench_targets import results
+
+
+def test_the_report_has_both_tables_memory_latency_and_targets() -> None:
+    run = results()
+    run.targets = evaluate_targets(run)
+
+    text = render_markdown(run)
+
+    assert "## Scenarios: synthetic" in text
+    assert "| initial | 1 | 105.0 | 1000 |" in text
+    assert "| no_change | 0.10 | - | - | 2.00 | 88 | 20.00x |" in text
+    assert "| delete_5pct |" in text and "0 / 17" in text
+    assert "| 10x | 1200 | 10000 |" in text
+    assert "p50 14.0 s, p95 15.8 s over 3 changes" in text
+    assert "NOT met" in text and "| met |" in text
+
+
+def test_skipped_corpora_are_named_with_the_reason() -> None:
+    run = results()
+    run.corpora["python-docs"] = "absent on this machine"
+    assert "Skipped: absent on this machine" in render_markdown(run)
+
+
+def test_formatting_helpers() -> None:
+    assert times(None) == "-" and times(1.234) == "1.23x" and times(250.0) == "250x"
+    assert [verdict(v) for v in (True, False, None)] == ["met", "NOT met", "not measured"]
+
+
+def test_results_round_trip_through_json() -> None:
+    data = json.loads(results().to_json())
+    assert data["scenarios"][0]["syncrag"]["embeddings"] == 1000
+    assert data["latency"]["p50"] == 14.0
+
+
+def test_splice_replaces_only_the_generated_part() -> None:
+    page = f"# Benchmarks\n\nHand-written prose.\n\n{BEGIN}\nold numbers\n{END}\n\n## Findings\n"
+
+    updated = splice(page, "new numbers")
+
+    assert "old numbers" not in updated
+    assert updated.startswith("# Benchmarks\n\nHand-written prose.")
+    assert updated.endswith(f"{BEGIN}\nnew numbers\n{END}\n\n## Findings\n")
+    assert splice(updated, "new numbers") == updated
+
+
+def test_a_page_without_markers_gets_them_appended(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# Benchmarks\n\nProse.\n")
+
+    update_benchmarks_doc(page, "numbers")
+
+    assert page.read_text() == f"# Benchmarks\n\nProse.\n\n{BEGIN}\nnumbers\n{END}\n"
