@@ -152,3 +152,10 @@ def test_a_rerun_with_no_change_embeds_nothing_and_writes_nothing(
     assert again.index["records_indexed"] == 0
     assert again.checks["index_matches_ledger"].passed
     assert syncrag.points("bob", with_vectors=True) == points_before
+
+    # The daily full reconcile of an unchanged sync is as idle.
+    reconciled = syncrag.ingest("bob", full_reconcile=True)
+    assert reconciled.records["records_deleted"] == reconciled.records["reconcile_refused"] == 0
+    assert reconciled.index["chunks_embedded"] == reconciled.index["points_upserted"] == 0
+    assert reconciled.index["points_deleted"] == 0
+    assert syncrag.points("bob", with_vectors=True) == points_before
