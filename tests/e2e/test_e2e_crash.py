@@ -48,7 +48,9 @@ def _kill_when(
     syncrag: Syncrag, condition: Callable[[dict[str, int]], bool], rng: random.Random
 ) -> None:
     """Start an ingest in a subprocess and SIGKILL it soon after `condition` holds on the ledger."""
-    env = {**os.environ, **syncrag.environ, "PYTHONPATH": str(REPO_ROOT)}
+    # Only this install's settings: none of the developer's SYNCRAG_* or QDRANT_* leak in.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCRAG_", "QDRANT_"))}
+    env = {**inherited, **syncrag.environ, "PYTHONPATH": str(REPO_ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.e2e.ingest_once", USER],
         cwd=REPO_ROOT,
