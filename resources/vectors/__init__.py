@@ -3,12 +3,16 @@
 Every read, write and delete is scoped to one user through the payload field `user_id`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
 from resources.vectors.edge import EdgeVectorIndex, EdgeVectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.factory import vector_store_from_settings
 from resources.vectors.naming import POINT_ID_NAMESPACE, collection_name_for, point_id_for
-from resources.vectors.qdrant_server import QdrantServerVectorIndex, QdrantServerVectorStore
+
+if TYPE_CHECKING:
+    from resources.vectors.qdrant_server import QdrantServerVectorIndex, QdrantServerVectorStore
 
 __all__ = [
     "POINT_ID_NAMESPACE",
@@ -26,3 +30,13 @@ __all__ = [
     "point_id_for",
     "vector_store_from_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The qdrant-client backend is imported on first use: it costs about a second at start-up,
+    # which every run and CLI call on the embedded default would otherwise pay.
+    if name in ("QdrantServerVectorIndex", "QdrantServerVectorStore"):
+        from resources.vectors import qdrant_server
+
+        return getattr(qdrant_server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

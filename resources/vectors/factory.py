@@ -7,7 +7,6 @@ from pathlib import Path
 from resources.vectors.base import VectorStore
 from resources.vectors.edge import EdgeVectorStore
 from resources.vectors.naming import collection_name_for
-from resources.vectors.qdrant_server import QdrantServerVectorStore
 
 __all__ = ["vector_store_from_settings"]
 
@@ -28,12 +27,15 @@ def vector_store_from_settings(
     """
     name = collection_name_for(model_name, dimension)
     url = (qdrant_url or "").strip()
+    if not url:
+        return EdgeVectorStore(Path(edge_path), name, dimension)
+    # qdrant-client takes about a second to import: only the server path pays for it.
+    from resources.vectors.qdrant_server import QdrantServerVectorStore
+
     if url == IN_MEMORY:
         return QdrantServerVectorStore(
             location=IN_MEMORY, collection_name=name, dimension=dimension
         )
-    if url:
-        return QdrantServerVectorStore(
-            url=url, api_key=qdrant_api_key or None, collection_name=name, dimension=dimension
-        )
-    return EdgeVectorStore(Path(edge_path), name, dimension)
+    return QdrantServerVectorStore(
+        url=url, api_key=qdrant_api_key or None, collection_name=name, dimension=dimension
+    )
