@@ -41,13 +41,16 @@ class ModelCeiling:
         )
         return vectors.tolist()
 
-    def seconds_for(self, texts: Sequence[str]) -> float | None:
-        """Wall seconds to embed `texts` in one call; None when there is nothing to embed."""
+    def measure(self, texts: Sequence[str]) -> tuple[float, float] | None:
+        """(wall, CPU) seconds to embed `texts` in one call; None when there is nothing to embed.
+
+        CPU seconds are this process's, all threads: torch's included.
+        """
         if not texts:
             return None
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         self.encode(texts)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu_started
 
     def warm_up(self) -> None:
         self.encode(WARM_UP_TEXTS)

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bench.results import BenchResults
 from bench.run import BenchConfig, run_benchmarks, write_outputs
+from bench.targets import evaluate_targets
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-docs", action="store_true", help="leave docs/benchmarks.md alone (--quick implies it)"
     )
     parser.add_argument("--workdir", type=Path, default=None, help="keep scratch files here")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="measure nothing: render a results JSON again (Markdown, plot, docs page)",
+    )
     return parser
 
 
@@ -79,8 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
-    print(f"syncrag benchmark ({config.mode}): {command}", flush=True)
-    results = run_benchmarks(config, command=command, say=lambda line: print(line, flush=True))
+    if args.render is not None:
+        results = BenchResults.from_json(args.render.read_text(encoding="utf-8"))
+        # Targets are judged again: the rules may have been fixed since the run.
+        results.targets = evaluate_targets(results)
+        if results.mode == "quick":
+            config = replace(config, quick=True, docs_path=None)
+    else:
+        print(f"syncrag benchmark ({config.mode}): {command}", flush=True)
+        results = run_benchmarks(config, command=command, say=lambda line: print(line, flush=True))
     paths = write_outputs(results, config)
     print()
     for target in results.targets:

@@ -247,6 +247,7 @@ def measure_latency(
         embedder.dimension,
         lock_timeout=60.0,
     )
+    probe = SearchProbe(store)
     samples: list[float] = []
     timings: list[ChangeTiming] = []
     timeouts = 0
@@ -276,7 +277,7 @@ def measure_latency(
             changed_at, written_at = time.monotonic(), time.time()
             write_atomically(stack.folder / "changes" / f"change-{number:02d}.md", markdown)
             found = _wait_for(
-                functools.partial(_searchable, store, vector, token),
+                functools.partial(probe.finds, vector, token),
                 timeout_s,
                 stack.daemon_alive,
             )
@@ -293,6 +294,10 @@ def measure_latency(
         runs, failed = stack.settle_runs()
         phases = split_phases(timings, stack.inbox_times(), runs)
     notes.append(f"{len(runs)} runs in all, {failed} failed")
+    notes += [
+        f"{count} searches failed and were retried: {reason}"
+        for reason, count in probe.failures.items()
+    ]
     return LatencyResult(
         method=METHOD,
         samples=samples,
@@ -310,12 +315,26 @@ def _epoch(moment: datetime) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def _searchable(store: EdgeVectorStore, vector: list[float], token: str) -> bool:
-    if not store.shard_path.exists():
-        return False
-    with store.open() as index:
-        hits = index.search(USER, vector, limit=5)
-    return any(token in str(hit.payload.get("text", "")) for hit in hits)
+class SearchProbe:
+    """Searches the user's index for a token's chunk; counts the searches the store refused."""
+
+    def __init__(self, store: EdgeVectorStore) -> None:
+        self._store = store
+        self.failures: dict[str, int] = {}
+
+    def finds(self, vector: list[float], token: str) -> bool:
+        if not self._store.shard_path.exists():
+            return False
+        try:
+            with self._store.open() as index:
+                hits = index.search(USER, vector, limit=5)
+        except Exception as exc:
+            # A query racing a run's write can fail (seen: Edge's flush on close); a user would
+            # retry, so the probe does, and the report says how often it happened.
+            reason = f"{type(exc).__name__}: {str(exc)[:160]}"
+            self.failures[reason] = self.failures.get(reason, 0) + 1
+            return False
+        return any(token in str(hit.payload.get("text", "")) for hit in hits)
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float, alive: Callable[[], bool]) -> bool:

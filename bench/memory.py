@@ -1,7 +1,7 @@
 """The memory scenario: a fresh process ingests the corpus at 1x and at 10x; compare peak RSS.
 
 Each size runs in its own subprocess, which reports its own peak RSS (VmHWM); the emulator that
-serves it runs here, so its memory is not counted as syncrag's.
+serves it runs in a process of its own, so its memory is not counted as syncrag's.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def run_memory_scenario(
             base / "corpus", users=users, docs_per_user=docs_per_user * scale, seed=seed
         )
         say(f"  memory x{scale}: {corpus.note}")
-        api = EmulatedSyncApi(corpus.root, base / "keys")
+        api = EmulatedSyncApi(corpus.root, base / "api")
         api.start()
         try:
             api.enable(corpus.users)

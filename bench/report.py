@@ -77,6 +77,7 @@ def _syncrag_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
             str(s.syncrag.points_deleted),
             seconds(s.syncrag.model_seconds),
             f"{s.syncrag.model_share:.0%}" if s.syncrag.model_share is not None else "-",
+            seconds(s.syncrag.seconds_reading),
             f"{s.syncrag.peak_rss_mib:.0f}",
             "-" if s.load_average is None else f"{s.load_average:.1f}",
         ]
@@ -92,6 +93,7 @@ def _syncrag_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
         "points deleted",
         "model s",
         "in model",
+        "waited on reads s",
         "peak RSS MiB",
         "load (1 min)",
     ]
@@ -99,7 +101,7 @@ def _syncrag_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
 
 
 def _side_by_side_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
-    header = ["scenario", "syncrag s", "ceiling s", "syncrag / ceiling"]
+    header = ["scenario", "syncrag s", "ceiling s", "syncrag / ceiling", "same, CPU s"]
     for batch in PEER_BATCHES:
         header += [f"LangChain b={batch} s", "its embeddings", "speed-up"]
     header.append("deleted docs' points left (syncrag / b=100 / b=1000)")
@@ -110,6 +112,7 @@ def _side_by_side_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
             seconds(s.syncrag.seconds),
             seconds(s.ceiling_seconds),
             times(s.ceiling_ratio),
+            times(s.ceiling_cpu_ratio),
         ]
         for batch in PEER_BATCHES:
             peer = s.peer(batch)

@@ -30,6 +30,8 @@ class SyncragRun:
     seconds_storing: float
     peak_rss_mib: float
     deleted_points_left: int | None = None
+    # CPU seconds of the bench process during the pass (every thread; the emulator runs apart).
+    cpu_seconds: float | None = None
 
     @property
     def model_share(self) -> float | None:
@@ -51,11 +53,17 @@ class ScenarioResult:
     # The 1-minute load average as syncrag's pass began: the cores are shared, so this says
     # how much other work competed with the measurement.
     load_average: float | None = None
+    ceiling_cpu_seconds: float | None = None
 
     @property
     def ceiling_ratio(self) -> float | None:
         """syncrag's wall time over the model-alone time for the same texts."""
         return ratio(self.syncrag.seconds, self.ceiling_seconds)
+
+    @property
+    def ceiling_cpu_ratio(self) -> float | None:
+        """The same in CPU seconds: less swayed by other work on shared cores than wall time."""
+        return ratio(self.syncrag.cpu_seconds, self.ceiling_cpu_seconds)
 
     def peer(self, batch_size: int) -> PeerRun | None:
         return next((p for p in self.peers if p.batch_size == batch_size), None)
@@ -130,6 +138,25 @@ class BenchResults:
 
     def write_json(self, path: Path) -> None:
         path.write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, text: str) -> BenchResults:
+        """The results a run wrote with `to_json`, to render them again."""
+        data = json.loads(text)
+        data["scenarios"] = [
+            ScenarioResult(
+                **{
+                    **s,
+                    "syncrag": SyncragRun(**s["syncrag"]),
+                    "peers": [PeerRun(**p) for p in s["peers"]],
+                }
+            )
+            for s in data["scenarios"]
+        ]
+        data["memory"] = [MemoryRun(**m) for m in data["memory"]]
+        data["latency"] = LatencyResult(**data["latency"]) if data["latency"] else None
+        data["targets"] = [TargetResult(**t) for t in data["targets"]]
+        return cls(**data)
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

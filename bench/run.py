@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,6 +33,8 @@ from bench.scenarios import ScenarioRunner
 from bench.targets import evaluate_targets
 from resources.embedding import SentenceTransformerEmbedder
 from resources.text import MarkdownChunker
+
+logger = logging.getLogger("bench")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PEER_BATCH_SIZES = (100, 1000)
@@ -78,7 +82,10 @@ def run_benchmarks(
         machine=describe_machine(),
         config={k: str(v) for k, v in asdict(config).items()},
     )
-    with tempfile.TemporaryDirectory(prefix="syncrag-bench-") as scratch:
+    # Processes the latency measure stopped may still be closing files as the folder goes.
+    with tempfile.TemporaryDirectory(
+        prefix="syncrag-bench-", ignore_cleanup_errors=True
+    ) as scratch:
         workdir = config.workdir or Path(scratch)
         say(
             "Loading the embedding model (syncrag's embedder, and the bare model for the "
@@ -175,7 +182,7 @@ def _memory(
             repo_root=REPO_ROOT,
             say=say,
         )
-    except MemoryRunFailed as exc:
+    except (MemoryRunFailed, OSError, subprocess.SubprocessError) as exc:
         results.memory_note = f"Failed: {exc}"
         return
     results.memory_note = (
@@ -209,6 +216,10 @@ def _latency(
         )
     except LatencySetupError as exc:
         results.notes.append(f"latency not measured: {exc}")
+    except Exception as exc:
+        # Everything measured before stays reported; the failure is named, not hidden.
+        logger.exception("the latency measure failed")
+        results.notes.append(f"latency measure failed: {type(exc).__name__}: {exc}")
 
 
 def _standing_notes(config: BenchConfig) -> list[str]:

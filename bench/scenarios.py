@@ -127,16 +127,17 @@ class ScenarioRunner:
         _settle_heap()
         load = os.getloadavg()[0]
         with PeakRss() as peak:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             outcome = stack.sync(users, reconcile=scenario.reconcile)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         texts, model_seconds, _ = self.embedder.take()
         deleted = _by_user(changed) if scenario.deletes else None
         run = _syncrag_run(outcome, seconds, model_seconds, peak.mib)
+        run.cpu_seconds = cpu
         if deleted is not None:
             run.deleted_points_left = stack.points_of(deleted)
         _settle_heap()
-        ceiling_seconds = self.ceiling.seconds_for(texts)
+        ceiling = self.ceiling.measure(texts)
 
         documents = self._peer_documents()
         peer_runs = []
@@ -152,9 +153,10 @@ class ScenarioRunner:
             description=scenario.description,
             documents_changed=len(changed),
             syncrag=run,
-            ceiling_seconds=ceiling_seconds,
+            ceiling_seconds=ceiling[0] if ceiling else None,
             peers=peer_runs,
             load_average=round(load, 2),
+            ceiling_cpu_seconds=ceiling[1] if ceiling else None,
         )
 
     def _peer_documents(self) -> dict[str, list[PeerDocument]]:

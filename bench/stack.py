@@ -1,12 +1,15 @@
 """syncrag's plain ingestion code over a corpus, wired the way a run wires it, minus Dagster.
 
-The emulator serves the corpus on loopback (scans only when asked, so each scenario sees exactly
-its own change); syncrag pulls with `pull_user`, indexes with `Indexer` into Qdrant Edge in a
-temporary folder, and keeps its ledger in SQLite.
+The emulator serves the corpus on loopback from its own process (scanning only when asked, so
+each scenario sees exactly its own change); syncrag pulls with `pull_user`, indexes with
+`Indexer` into Qdrant Edge in a temporary folder, and keeps its ledger in SQLite.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +18,9 @@ from types import TracebackType
 import httpx
 
 from bench.corpus import INTEGRATION, PIPELINE
-from emulator import EmulatorConfig, create_app, ensure_dev_keypair
+from emulator import ensure_dev_keypair
 from ingest import Indexer, IndexReport, pull_user, reconcile_sync, remember_sync
-from pipelines.servers import BackgroundServer
+from pipelines.servers import free_port
 from resources.embedding import Embedder
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient, UserTokenSigner
@@ -26,6 +29,7 @@ from resources.vectors import EdgeVectorStore, collection_name_for
 
 PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"  # the emulator's default project
 SCAN_TIMEOUT_S = 900.0
+NEVER_S = "1e9"  # seconds: a background scan that never comes
 
 
 @dataclass
@@ -39,19 +43,83 @@ class SyncOutcome:
     reconcile_refusals: list[str] = field(default_factory=list)
 
 
-class EmulatedSyncApi:
-    """The emulator over `root`, served on loopback, with a client that signs user tokens."""
+class EmulatorProcess:
+    """`python -m emulator.cli` over `root` in its own process, scanning only when asked.
 
-    def __init__(self, root: Path, keys_dir: Path, *, webhook_url: str | None = None) -> None:
-        private_key, public_key = ensure_dev_keypair(keys_dir)
+    Out of process, as Paragon is: its CPU time is not counted as syncrag's, and its threads do
+    not share this interpreter's GIL with the pipeline.
+    """
+
+    def __init__(self, root: Path, public_key: Path, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = workdir / "emulator.log"
+        self._command = [
+            sys.executable,
+            "-m",
+            "emulator.cli",
+            "--root",
+            str(root),
+            "--port",
+            str(self.port),
+            "--state-dir",
+            str(workdir / "emulator-state"),
+            "--public-key",
+            str(public_key),
+            "--project-id",
+            PROJECT_ID,
+            # Scans run only through the admin route, so that each scenario sees its change.
+            *("--initial-sync-delay", NEVER_S),
+            *("--incremental-interval", NEVER_S),
+            *("--full-sync-interval", NEVER_S),
+        ]
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        self._log.parent.mkdir(parents=True, exist_ok=True)
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(
+                self._command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=Path(__file__).parent.parent,
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.url}/_emulator/state", timeout=2.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise EmulatorStartError(f"the emulator did not start on {self.url}; see {self._log}")
+
+    def stop(self) -> None:
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+class EmulatorStartError(RuntimeError):
+    """The emulator process did not answer; the message names its log."""
+
+
+class EmulatedSyncApi:
+    """The emulator over `root` in its own process, with a client that signs user tokens."""
+
+    def __init__(self, root: Path, workdir: Path) -> None:
+        private_key, public_key = ensure_dev_keypair(workdir / "keys")
         self.private_key_path = private_key
-        config = EmulatorConfig(
-            root=root,
-            public_key_pem=public_key.read_text(),
-            project_id=PROJECT_ID,
-            webhook_url=webhook_url,
-        )
-        self.server = BackgroundServer(create_app(config, background=False))
+        self.server = EmulatorProcess(root, public_key, workdir)
         self.client = SyncApiClient(
             self.server.url,
             UserTokenSigner(private_key.read_text(), PROJECT_ID),
@@ -96,7 +164,7 @@ class SyncragStack:
         page_size: int = 100,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        self.api = EmulatedSyncApi(corpus_root, workdir / "keys")
+        self.api = EmulatedSyncApi(corpus_root, workdir)
         self.state = StateStore.open(f"sqlite:///{workdir / 'state.db'}")
         self.store = EdgeVectorStore(
             workdir / "qdrant",

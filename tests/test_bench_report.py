@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench.docs import BEGIN, END, splice, update_benchmarks_doc
 from bench.report import render_markdown, times, verdict
+from bench.results import BenchResults
 from bench.targets import evaluate_targets
 from tests.test_bench_targets import results
 
@@ -19,7 +20,7 @@ def test_the_report_has_both_tables_memory_latency_and_targets() -> None:
 
     assert "## Scenarios: synthetic" in text
     assert "| initial | 1 | 105.0 | 1000 |" in text
-    assert "| no_change | 0.10 | - | - | 2.00 | 88 | 20.00x |" in text
+    assert "| no_change | 0.10 | - | - | - | 2.00 | 88 | 20.00x |" in text
     assert "| delete_5pct |" in text and "0 / 17" in text
     assert "| 10x | 1200 | 10000 |" in text
     assert "p50 14.0 s, p95 15.8 s over 3 changes" in text
@@ -61,3 +62,13 @@ def test_a_page_without_markers_gets_them_appended(tmp_path: Path) -> None:
     update_benchmarks_doc(page, "numbers")
 
     assert page.read_text() == f"# Benchmarks\n\nProse.\n\n{BEGIN}\nnumbers\n{END}\n"
+
+
+def test_results_read_back_from_json_render_the_same() -> None:
+    run = results()
+    run.targets = evaluate_targets(run)
+
+    again = BenchResults.from_json(run.to_json())
+
+    assert again == run
+    assert render_markdown(again) == render_markdown(run)

@@ -50,7 +50,7 @@ def test_the_memory_child_ingests_and_reports_its_peak_rss(tmp_path: Path) -> No
     corpus = build_synthetic_corpus(
         tmp_path / "corpus", users=1, docs_per_user=2, seed=3, formats=("txt",)
     )
-    api = EmulatedSyncApi(corpus.root, tmp_path / "keys")
+    api = EmulatedSyncApi(corpus.root, tmp_path / "api")
     api.start()
     try:
         api.enable(corpus.users)
