@@ -9,6 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: setup run demo test test-fast check format bench lock clean
 
 setup: $(STAMP)
+	$(BIN)/python -m resources.embedding.export_onnx --out .syncrag/models/all-MiniLM-L6-v2-onnx
 
 # torch first, pinned: a CPU wheel lies on the machine's disk, an unpinned torch pulls a CUDA build.
 $(STAMP): pyproject.toml constraints.txt
