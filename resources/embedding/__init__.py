@@ -1,4 +1,5 @@
-"""Embedding models behind one interface: sentence-transformers, and a hashing fake for tests."""
+"""Embedding models behind one interface: sentence-transformers, ONNX Runtime (fp32 and int8) and a
+hashing fake for tests."""
 
 from resources.embedding.base import Embedder
 from resources.embedding.errors import (
@@ -9,6 +10,14 @@ from resources.embedding.errors import (
 )
 from resources.embedding.factory import BACKENDS, embedder_from_settings
 from resources.embedding.fake import FakeEmbedder
+from resources.embedding.onnx_batches import length_sorted_batches
+from resources.embedding.onnx_embedder import (
+    DEFAULT_MAX_BATCH_TOKENS,
+    INT8_MODEL_NAME,
+    OnnxEmbedder,
+)
+from resources.embedding.onnx_export import ExportResult, export_onnx
+from resources.embedding.onnx_files import DEFAULT_ONNX_DIR, OnnxManifest, read_manifest
 from resources.embedding.sentence_transformer import SentenceTransformerEmbedder
 from resources.embedding.tokenizer import (
     PACKAGED_MODEL_NAME,
@@ -19,16 +28,25 @@ from resources.embedding.tokenizer import (
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_MAX_BATCH_TOKENS",
+    "DEFAULT_ONNX_DIR",
+    "INT8_MODEL_NAME",
     "PACKAGED_MODEL_NAME",
     "Embedder",
     "EmbeddingConfigError",
     "EmbeddingError",
     "EmbeddingInputTooLongError",
     "EmbeddingModelError",
+    "ExportResult",
     "FakeEmbedder",
+    "OnnxEmbedder",
+    "OnnxManifest",
     "SentenceTransformerEmbedder",
     "TokenCounter",
     "embedder_from_settings",
+    "export_onnx",
+    "length_sorted_batches",
     "load_packaged_tokenizer",
     "packaged_model_path",
+    "read_manifest",
 ]

@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from resources.embedding.base import Embedder
 from resources.embedding.errors import EmbeddingConfigError
 from resources.embedding.fake import FakeEmbedder
+from resources.embedding.onnx_embedder import OnnxEmbedder
 from resources.embedding.sentence_transformer import SentenceTransformerEmbedder
+from resources.embedding.tokenizer import PACKAGED_MODEL_NAME
 
-BACKENDS = ("sentence-transformers", "fake")
+BACKENDS = ("sentence-transformers", "onnx", "onnx-int8", "fake")
+
+_ONNX_BACKENDS = {"onnx": False, "onnx-int8": True}
+_PACKAGED_ALIASES = frozenset({PACKAGED_MODEL_NAME, f"sentence-transformers/{PACKAGED_MODEL_NAME}"})
 
 
 def embedder_from_settings(
-    backend: str, model: str | None, device: str, batch_size: int
+    backend: str,
+    model: str | None,
+    device: str,
+    batch_size: int,
+    *,
+    onnx_dir: Path | str | None = None,
 ) -> Embedder:
     """The embedder for a backend name; the model loads lazily, on first use.
 
-    The fake backend ignores model, device and batch size.
+    The onnx backends run the packaged model's export in `onnx_dir` (default
+    `.syncrag/models/all-MiniLM-L6-v2-onnx`, written by `make setup`) on the CPU. The fake
+    backend ignores model, device and batch size.
     """
     chosen = backend.strip().lower()
     if chosen == "sentence-transformers":
         return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
+    if chosen in _ONNX_BACKENDS:
+        if model is not None and model.strip() not in _PACKAGED_ALIASES:
+            raise EmbeddingConfigError(
+                f"The {chosen} backend runs only the packaged {PACKAGED_MODEL_NAME}: unset "
+                "SYNCRAG_EMBEDDING_MODEL or set SYNCRAG_EMBEDDING_BACKEND=sentence-transformers."
+            )
+        if device.strip().lower() != "cpu":
+            raise EmbeddingConfigError(
+                f"The {chosen} backend runs on the CPU: set SYNCRAG_EMBEDDING_DEVICE=cpu or "
+                "SYNCRAG_EMBEDDING_BACKEND=sentence-transformers."
+            )
+        return OnnxEmbedder(onnx_dir, quantized=_ONNX_BACKENDS[chosen], batch_size=batch_size)
     if chosen == "fake":
         return FakeEmbedder()
     raise EmbeddingConfigError(
