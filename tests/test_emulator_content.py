@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator import EmulatorConfig, ensure_dev_keypair
+from emulator import EmulatorConfig
 from emulator.testing import Harness, harness
+from tests import test_emulator_support as support
 
 pytestmark = pytest.mark.anyio
 USER = "bob"
@@ -33,22 +34,14 @@ TICKET = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    private, public = ensure_dev_keypair(tmp_path_factory.mktemp("keys"))
-    return private.read_text(), public.read_text()
+anyio_backend = support.anyio_backend
+keys = support.keys
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     user = tmp_path / "root" / USER
-    files = user / "googledrive" / "files"
-    files.mkdir(parents=True)
+    files = support.source_folder(tmp_path / "root", USER)
     (files / "notes.md").write_text("# Notes\n")
     (files / "data.csv").write_text("a,b\n1,2\n")
     (files / "report.pdf").write_bytes(b"%PDF-1.4 fake")

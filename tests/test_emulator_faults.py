@@ -7,28 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from emulator import EmulatorConfig, FaultConfig, ensure_dev_keypair
+from emulator import EmulatorConfig, FaultConfig
 from emulator.testing import Harness, WebhookRecorder, harness
+from tests import test_emulator_support as support
 
 pytestmark = pytest.mark.anyio
 USER = "erin"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    private, public = ensure_dev_keypair(tmp_path_factory.mktemp("keys"))
-    return private.read_text(), public.read_text()
+anyio_backend = support.anyio_backend
+keys = support.keys
 
 
 @pytest.fixture
 def config(tmp_path: Path, keys: tuple[str, str]) -> EmulatorConfig:
-    folder = tmp_path / "root" / USER / "googledrive" / "files"
-    folder.mkdir(parents=True)
+    folder = support.source_folder(tmp_path / "root", USER)
     for index in range(6):
         (folder / f"f{index}.txt").write_text(f"file {index}\n")
     return EmulatorConfig(

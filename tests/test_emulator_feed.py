@@ -10,28 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from emulator import EmulatorConfig, ensure_dev_keypair
+from emulator import EmulatorConfig
 from emulator.testing import Harness, harness
+from tests import test_emulator_support as support
 
 pytestmark = pytest.mark.anyio
 USER = "alice"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    private, public = ensure_dev_keypair(tmp_path_factory.mktemp("keys"))
-    return private.read_text(), public.read_text()
+anyio_backend = support.anyio_backend
+keys = support.keys
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> Path:
-    folder = tmp_path / "root" / USER / "googledrive" / "files"
-    (folder / "sub").mkdir(parents=True)
+    folder = support.source_folder(tmp_path / "root", USER)
+    (folder / "sub").mkdir()
     for index in range(5):
         (folder / f"doc{index}.md").write_text(f"# Doc {index}\n")
     (folder / "sub" / "nested.txt").write_text("nested\n")

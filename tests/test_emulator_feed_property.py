@@ -11,23 +11,12 @@ import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator import EmulatorConfig, ensure_dev_keypair
+from emulator import EmulatorConfig
 from emulator.testing import Harness, harness
+from tests import test_emulator_support as support
 
 USER = "prop"
 NAMES = [f"f{index}.txt" for index in range(6)]
-
-_KEYS: list[tuple[str, str]] = []
-
-
-def _keys() -> tuple[str, str]:
-    # One key pair for every example: RSA generation is the slow part.
-    if not _KEYS:
-        with tempfile.TemporaryDirectory() as folder:
-            private, public = ensure_dev_keypair(Path(folder))
-            _KEYS.append((private.read_text(), public.read_text()))
-    return _KEYS[0]
-
 
 operations = st.lists(
     st.one_of(
@@ -71,10 +60,9 @@ class Consumer:
 
 
 async def _scenario(ops: list[tuple[str, int]]) -> None:
-    private, public = _keys()
+    private, public = support.dev_keys()
     with tempfile.TemporaryDirectory() as folder:
-        files = Path(folder) / USER / "googledrive" / "files"
-        files.mkdir(parents=True)
+        files = support.source_folder(Path(folder), USER)
         writes = 0
         for name in NAMES[:3]:
             writes += 1

@@ -8,27 +8,20 @@ from pathlib import Path
 import anyio
 import pytest
 
-from emulator import EmulatorConfig, ensure_dev_keypair
+from emulator import EmulatorConfig
 from emulator.testing import Harness, WebhookRecorder, harness
+from tests import test_emulator_support as support
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    private, public = ensure_dev_keypair(tmp_path_factory.mktemp("keys"))
-    return private.read_text(), public.read_text()
+anyio_backend = support.anyio_backend
+keys = support.keys
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "root" / "alice" / "googledrive" / "files"
-    folder.mkdir(parents=True)
+    folder = support.source_folder(tmp_path / "root", "alice")
     (folder / "a.md").write_text("# A\n")
     (folder / "b.txt").write_text("bee\n")
     return tmp_path / "root"

@@ -9,28 +9,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator import EmulatorConfig, ensure_dev_keypair
+from emulator import EmulatorConfig
 from emulator.testing import Harness, harness
+from tests import test_emulator_support as support
 
 pytestmark = pytest.mark.anyio
 USER = "carol"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    private, public = ensure_dev_keypair(tmp_path_factory.mktemp("keys"))
-    return private.read_text(), public.read_text()
+anyio_backend = support.anyio_backend
+keys = support.keys
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    files = tmp_path / "root" / USER / "googledrive" / "files"
-    files.mkdir(parents=True)
+    files = support.source_folder(tmp_path / "root", USER)
     (files / "shared.md").write_text("shared")
     (files / "shared.md.permissions.json").write_text(
         json.dumps(

@@ -10,29 +10,22 @@ import anyio
 import httpx
 import pytest
 
-from emulator import EmulatorConfig, ensure_dev_keypair
+from emulator import EmulatorConfig
 from emulator.testing import Harness, WebhookRecorder, harness
+from tests import test_emulator_support as support
 
 pytestmark = pytest.mark.anyio
 USER = "dana"
 HEADERS = {"X-Hook-Secret": "s3cret-value"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    private, public = ensure_dev_keypair(tmp_path_factory.mktemp("keys"))
-    return private.read_text(), public.read_text()
+anyio_backend = support.anyio_backend
+keys = support.keys
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> Path:
-    folder = tmp_path / "root" / USER / "box" / "files"
-    folder.mkdir(parents=True)
+    folder = support.source_folder(tmp_path / "root", USER, "box")
     for name in ("keep.md", "change.md", "remove.md"):
         (folder / name).write_text(f"{name}\n")
     return folder
