@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,8 +35,10 @@ from qdrant_edge import Query as EdgeQuery
 
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
+from resources.vectors.points import dense_vector, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
     canonical_point_id,
+    check_limit,
     check_points,
     check_user_id,
     check_vector,
@@ -193,21 +194,13 @@ class EdgeVectorIndex(VectorIndex):
         )
 
     def point_ids_for_records(self, user_id: str, record_ids: Sequence[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {rid: set() for rid in record_ids}
-        for point in self._records_points(
-            user_id, record_ids, PayloadSelector.Include(["record_id"])
-        ):
-            found[point.payload["record_id"]].add(point.id)
-        return found
+        points = self._records_points(user_id, record_ids, PayloadSelector.Include(["record_id"]))
+        return point_ids_by_record(record_ids, points)
 
     def points_for_records(
         self, user_id: str, record_ids: Sequence[str]
     ) -> dict[str, dict[str, dict[str, Any]]]:
-        found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        found.update({rid: {} for rid in record_ids})
-        for point in self._records_points(user_id, record_ids, True):
-            found[point.payload["record_id"]][point.id] = point.payload
-        return dict(found)
+        return payloads_by_record(record_ids, self._records_points(user_id, record_ids, True))
 
     def retrieve(
         self, user_id: str, point_ids: Sequence[str], *, with_vectors: bool = True
@@ -219,8 +212,7 @@ class EdgeVectorIndex(VectorIndex):
         return list(self._scroll(flt, with_payload=True, with_vectors=with_vectors))
 
     def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
-        if limit < 1:
-            raise ValueError(f"Search limit must be at least 1, got {limit}.")
+        check_limit(limit)
         hits = self._shard.query(
             QueryRequest(
                 limit=limit,
@@ -275,7 +267,7 @@ class EdgeVectorIndex(VectorIndex):
             for record in records:
                 yield StoredPoint(
                     id=str(record.id),
-                    vector=_dense(record.vector) if with_vectors else None,
+                    vector=dense_vector(record.vector) if with_vectors else None,
                     payload=record.payload or {},
                 )
             if offset is None:
@@ -285,9 +277,3 @@ class EdgeVectorIndex(VectorIndex):
 def _user_filter(user_id: str, *conditions: ConditionType) -> Filter:
     user = FieldCondition(key="user_id", match=MatchValue(check_user_id(user_id)))
     return Filter(must=[user, *conditions])
-
-
-def _dense(vector: object) -> list[float] | None:
-    if isinstance(vector, list):
-        return [float(x) for x in vector]  # pyright: ignore[reportUnknownVariableType]
-    return None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from resources.vectors.base import StoredPoint
 
-__all__ = ["canonical_point_id", "check_points", "check_user_id", "check_vector"]
+__all__ = ["canonical_point_id", "check_limit", "check_points", "check_user_id", "check_vector"]
 
 
 def check_user_id(user_id: str) -> str:
@@ -61,3 +61,10 @@ def check_points(
             (canonical_point_id(point.id), check_vector(point.vector, dimension), point.payload)
         )
     return checked
+
+
+def check_limit(limit: int) -> int:
+    """`limit` if a search can return that many hits."""
+    if limit < 1:
+        raise ValueError(f"Search limit must be at least 1, got {limit}.")
+    return limit
