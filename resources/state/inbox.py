@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from resources.state.models import DELETION_HINT_EVENT_TYPE, EventStatus, InboxEvent
+from resources.state.rows import from_row
 from resources.state.tables import inbox
 
 __all__ = [
@@ -110,15 +111,6 @@ def count_events(conn: Connection, status: EventStatus | None) -> int:
 
 
 def _to_event(row: RowMapping) -> InboxEvent:
-    return InboxEvent(
-        id=row["id"],
-        dedup_key=row["dedup_key"],
-        user_id=row["user_id"],
-        sync_id=row["sync_id"],
-        event_type=row["event_type"],
-        record_id=row["record_id"],
-        payload=json.loads(row["payload"]),
-        status=EventStatus(row["status"]),
-        received_at=row["received_at"],
-        processed_at=row["processed_at"],
+    return from_row(
+        InboxEvent, row, payload=json.loads(row["payload"]), status=EventStatus(row["status"])
     )

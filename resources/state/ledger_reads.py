@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from resources.state.models import LedgerRecord, RecordState
+from resources.state.rows import from_row
 from resources.state.tables import records, syncs
 
 __all__ = ["counts_by_state", "errored_records", "get_record", "record_ids", "records_in_state"]
@@ -88,22 +89,4 @@ def _state_values(states: Sequence[RecordState]) -> list[str]:
 
 
 def _to_record(row: RowMapping) -> LedgerRecord:
-    return LedgerRecord(
-        sync_id=row["sync_id"],
-        record_id=row["record_id"],
-        user_id=row["user_id"],
-        external_id=row["external_id"],
-        name=row["name"],
-        mime_type=row["mime_type"],
-        url=row["url"],
-        source_updated_at=row["source_updated_at"],
-        metadata_hash=row["metadata_hash"],
-        content_hash=row["content_hash"],
-        state=RecordState(row["state"]),
-        error=row["error"],
-        attempts=row["attempts"],
-        chunk_count=row["chunk_count"],
-        raw=json.loads(row["raw"]),
-        first_seen_at=row["first_seen_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_row(LedgerRecord, row, state=RecordState(row["state"]), raw=json.loads(row["raw"]))

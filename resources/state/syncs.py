@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from resources.state.errors import SyncOwnerError, UnknownSyncError
 from resources.state.models import SyncRow, SyncStatus
+from resources.state.rows import from_row
 from resources.state.tables import syncs
 
 __all__ = ["get_sync", "list_syncs", "list_users", "update_sync", "upsert_sync"]
@@ -85,17 +86,9 @@ def list_users(conn: Connection) -> list[str]:
 
 
 def _to_sync(row: RowMapping) -> SyncRow:
-    return SyncRow(
-        sync_id=row["sync_id"],
-        user_id=row["user_id"],
-        integration=row["integration"],
-        pipeline=row["pipeline"],
-        configuration_name=row["configuration_name"],
+    return from_row(
+        SyncRow,
+        row,
         status=SyncStatus(row["status"]),
-        reason=row["reason"],
-        cursor=row["cursor"],
-        cursor_updated_at=row["cursor_updated_at"],
         initial_complete=bool(row["initial_complete"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
     )
