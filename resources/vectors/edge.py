@@ -35,7 +35,7 @@ from qdrant_edge import Query as EdgeQuery
 
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
-from resources.vectors.points import dense_vector, payloads_by_record, point_ids_by_record
+from resources.vectors.points import paged_points, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
     canonical_point_id,
     check_limit,
@@ -253,9 +253,8 @@ class EdgeVectorIndex(VectorIndex):
     def _scroll(
         self, flt: Filter | None, *, with_payload: WithPayloadType, with_vectors: bool
     ) -> Iterator[StoredPoint]:
-        offset = None
-        while True:
-            records, offset = self._shard.scroll(
+        return paged_points(
+            lambda offset: self._shard.scroll(
                 ScrollRequest(
                     offset=offset,
                     limit=_PAGE,
@@ -263,15 +262,9 @@ class EdgeVectorIndex(VectorIndex):
                     with_payload=with_payload,
                     with_vector=with_vectors,
                 )
-            )
-            for record in records:
-                yield StoredPoint(
-                    id=str(record.id),
-                    vector=dense_vector(record.vector) if with_vectors else None,
-                    payload=record.payload or {},
-                )
-            if offset is None:
-                return
+            ),
+            with_vectors=with_vectors,
+        )
 
 
 def _user_filter(user_id: str, *conditions: ConditionType) -> Filter:

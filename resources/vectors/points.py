@@ -1,17 +1,53 @@
-"""Backend-neutral shaping of the points a backend reads: dense vectors and per-record groups."""
+"""Backend-neutral shaping of the points a backend reads: paged scrolls, vectors, record groups."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 from resources.vectors.base import StoredPoint
 
-__all__ = ["dense_vector", "payloads_by_record", "point_ids_by_record"]
+__all__ = [
+    "ScrolledRecord",
+    "paged_points",
+    "payloads_by_record",
+    "point_ids_by_record",
+]
 
 
-def dense_vector(vector: object) -> list[float] | None:
+class ScrolledRecord(Protocol):
+    """A point as a backend's scroll page holds it (qdrant-client's and Qdrant Edge's alike)."""
+
+    @property
+    def id(self) -> object: ...
+
+    @property
+    def vector(self) -> object: ...
+
+    @property
+    def payload(self) -> dict[str, Any] | None: ...
+
+
+def paged_points(
+    scroll_page: Callable[[Any], tuple[Sequence[ScrolledRecord], Any]], *, with_vectors: bool
+) -> Iterator[StoredPoint]:
+    """Every point of a scroll, read lazily: `scroll_page(offset)` gives one page and the next
+    offset (None after the last page), starting from offset None."""
+    offset = None
+    while True:
+        records, offset = scroll_page(offset)
+        for record in records:
+            yield StoredPoint(
+                id=str(record.id),
+                vector=_dense_vector(record.vector) if with_vectors else None,
+                payload=record.payload or {},
+            )
+        if offset is None:
+            return
+
+
+def _dense_vector(vector: object) -> list[float] | None:
     """A backend record's vector as a list of floats; None when it is not a dense vector."""
     if isinstance(vector, list):
         return [float(x) for x in vector]  # pyright: ignore[reportUnknownVariableType]

@@ -16,7 +16,7 @@ from qdrant_client import models as qm
 
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
 from resources.vectors.errors import VectorStoreError
-from resources.vectors.points import dense_vector, payloads_by_record, point_ids_by_record
+from resources.vectors.points import paged_points, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
     canonical_point_id,
     check_limit,
@@ -237,24 +237,17 @@ class QdrantServerVectorIndex(VectorIndex):
     def _scroll(
         self, flt: qm.Filter | None, *, with_payload: bool | list[str], with_vectors: bool
     ) -> Iterator[StoredPoint]:
-        offset = None
-        while True:
-            records, offset = self._client.scroll(
+        return paged_points(
+            lambda offset: self._client.scroll(
                 self._collection,
                 scroll_filter=flt,
                 limit=_PAGE,
                 offset=offset,
                 with_payload=with_payload,
                 with_vectors=with_vectors,
-            )
-            for record in records:
-                yield StoredPoint(
-                    id=str(record.id),
-                    vector=dense_vector(record.vector) if with_vectors else None,
-                    payload=record.payload or {},
-                )
-            if offset is None:
-                return
+            ),
+            with_vectors=with_vectors,
+        )
 
 
 def _match(key: str, value: str) -> qm.FieldCondition:
