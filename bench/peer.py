@@ -57,6 +57,7 @@ class PeerRun:
     deleted: int
     skipped: int
     deleted_points_left: int | None = None
+    split_seconds: float = 0.0  # of `seconds`: chunking with syncrag's MarkdownChunker
 
 
 class CountingEmbeddings(Embeddings):
@@ -105,14 +106,18 @@ class LangChainPeer:
         """Indexes each user's documents as a LangChain user would: split, then `index()`."""
         before = self._embeddings.documents_embedded
         totals = {"num_added": 0, "num_updated": 0, "num_deleted": 0, "num_skipped": 0}
+        split_seconds = 0.0
         started = time.perf_counter()
         for user, docs in sorted(documents.items()):
+            split_started = time.perf_counter()
+            chunks = self._split(user, docs)
+            split_seconds += time.perf_counter() - split_started
             with warnings.catch_warnings():
                 # The peer runs with its defaults, SHA-1 document keys included; the warning
                 # about that default is noise here (and an error under pytest's settings).
                 warnings.filterwarnings("ignore", message="Using SHA-1", category=UserWarning)
                 result = index(
-                    self._split(user, docs),
+                    chunks,
                     self._manager(user),
                     self._store,
                     batch_size=self.batch_size,
@@ -131,6 +136,7 @@ class LangChainPeer:
             updated=totals["num_updated"],
             deleted=totals["num_deleted"],
             skipped=totals["num_skipped"],
+            split_seconds=split_seconds,
         )
 
     def points_of(self, sources: Mapping[str, set[str]]) -> int:

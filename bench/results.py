@@ -54,6 +54,9 @@ class ScenarioResult:
     # how much other work competed with the measurement.
     load_average: float | None = None
     ceiling_cpu_seconds: float | None = None
+    # Extracting the documents the scenario changed, single-threaded, apart from syncrag's pass
+    # (done to hand the peers their input): the part of syncrag's work that is not the model.
+    extraction_seconds: float | None = None
 
     @property
     def ceiling_ratio(self) -> float | None:

@@ -139,7 +139,9 @@ class ScenarioRunner:
         _settle_heap()
         ceiling = self.ceiling.measure(texts)
 
+        extraction_started = time.perf_counter()
         documents = self._peer_documents()
+        extraction_seconds = time.perf_counter() - extraction_started
         peer_runs = []
         for peer in self.peers:
             _settle_heap()
@@ -157,6 +159,7 @@ class ScenarioRunner:
             peers=peer_runs,
             load_average=round(load, 2),
             ceiling_cpu_seconds=ceiling[1] if ceiling else None,
+            extraction_seconds=extraction_seconds,
         )
 
     def _peer_documents(self) -> dict[str, list[PeerDocument]]:

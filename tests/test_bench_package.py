@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import bench
+from bench.edge_race import work
 
 
 def test_the_package_exports_its_public_names() -> None:
@@ -26,3 +28,10 @@ def test_the_measured_child_does_not_load_the_harness() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_edge_race_probe_counts_its_operations(tmp_path: Path) -> None:
+    writer = work("writer", tmp_path, seconds=0.3)
+    reader = work("reader", tmp_path, seconds=0.3)
+    assert writer["ops"] and reader["ops"]
+    assert writer["errors"] == {} and reader["errors"] == {}
