@@ -8,6 +8,7 @@ model's parity with torch is in test_embedding_onnx_parity.py (slow).
 from __future__ import annotations
 
 import json
+import types
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
+import resources.embedding
 from resources.embedding import (
     BACKENDS,
     DEFAULT_ONNX_DIR,
@@ -28,7 +30,7 @@ from resources.embedding import (
     OnnxEmbedder,
     OnnxManifest,
     embedder_from_settings,
-    export_onnx,
+    export_onnx_models,
     length_sorted_batches,
     load_packaged_tokenizer,
     packaged_model_path,
@@ -207,7 +209,7 @@ def test_export_of_a_current_directory_changes_nothing(
 ) -> None:
     before = {path.name: path.read_bytes() for path in export_dir.iterdir()}
 
-    result = export_onnx(export_dir)
+    result = export_onnx_models(export_dir)
     code = export_main(["--out", str(export_dir)])
 
     assert result.exported is False
@@ -215,6 +217,14 @@ def test_export_of_a_current_directory_changes_nothing(
     assert code == 0
     assert "are current" in capsys.readouterr().out
     assert {path.name: path.read_bytes() for path in export_dir.iterdir()} == before
+
+
+def test_the_export_command_shadows_no_public_name() -> None:
+    # Importing `resources.embedding.export_onnx` (the command) binds that name on the package;
+    # a public function of the same name would silently become the module.
+    assert isinstance(getattr(resources.embedding, "export_onnx"), types.ModuleType)  # noqa: B009
+    for name in resources.embedding.__all__:
+        assert not isinstance(getattr(resources.embedding, name), types.ModuleType), name
 
 
 @pytest.mark.parametrize(

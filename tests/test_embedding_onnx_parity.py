@@ -11,7 +11,7 @@ from resources.embedding import (
     ExportResult,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
-    export_onnx,
+    export_onnx_models,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("onnx_export")]
@@ -39,7 +39,7 @@ Vectors = npt.NDArray[np.float64]
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
-    return export_onnx(tmp_path_factory.mktemp("onnx") / "minilm")
+    return export_onnx_models(tmp_path_factory.mktemp("onnx") / "minilm")
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_export_writes_both_models_and_then_finds_them_current(export: ExportRes
     # One feed-forward output projection per layer stays fp32 in the int8 model.
     assert len(export.manifest.int8_fp32_nodes) == 6
 
-    again = export_onnx(directory)
+    again = export_onnx_models(directory)
 
     assert again.exported is False
     assert again.manifest == export.manifest

@@ -16,7 +16,7 @@ from resources.embedding.onnx_embedder import (
     INT8_MODEL_NAME,
     OnnxEmbedder,
 )
-from resources.embedding.onnx_export import ExportResult, export_onnx
+from resources.embedding.onnx_export import ExportResult, export_onnx_models
 from resources.embedding.onnx_files import DEFAULT_ONNX_DIR, OnnxManifest, read_manifest
 from resources.embedding.sentence_transformer import SentenceTransformerEmbedder
 from resources.embedding.tokenizer import (
@@ -44,7 +44,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "TokenCounter",
     "embedder_from_settings",
-    "export_onnx",
+    "export_onnx_models",
     "length_sorted_batches",
     "load_packaged_tokenizer",
     "packaged_model_path",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from resources.embedding.errors import EmbeddingError
-from resources.embedding.onnx_export import export_onnx
+from resources.embedding.onnx_export import export_onnx_models
 from resources.embedding.onnx_files import DEFAULT_ONNX_DIR
 
 
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        result = export_onnx(args.out, force=args.force)
+        result = export_onnx_models(args.out, force=args.force)
     except ImportError as exc:
         _say(
             f"ONNX export failed: {exc}; run `make setup`, which installs onnx, onnxscript and "

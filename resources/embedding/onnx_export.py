@@ -53,7 +53,7 @@ class _SourceShape:
     max_tokens: int
 
 
-def export_onnx(out_dir: Path, *, force: bool = False) -> ExportResult:
+def export_onnx_models(out_dir: Path, *, force: bool = False) -> ExportResult:
     """Write `model.onnx` and `model.int8.onnx` for the packaged model into `out_dir`.
 
     Skips the work when `out_dir` already holds a complete export of the same source files
