@@ -36,9 +36,7 @@ class EmbedderResource(ConfigurableResource):
 
     def get_embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = shared_embedder(
-                self.backend, self.model, self.device, self.batch_size
-            )
+            self._embedder = shared_embedder(self.backend, self.model, self.device, self.batch_size)
         return self._embedder
 
     def get_chunker(self) -> MarkdownChunker:
