@@ -1,4 +1,4 @@
-"""syncrag's resources: the plain code that talks to the outside, and the Dagster resources wrapping it.
+"""syncrag's resources: plain code that talks to the outside, and the Dagster resources over it.
 
 Plain subpackages (no Dagster): `sync_api` (client and user tokens), `state` (ledger, cursors,
 webhook inbox), `text` (extraction and chunking), `embedding`, `vectors`. The Dagster resources live
