@@ -1,67 +1,34 @@
 """Change-to-searchable latency over the real stack (issue 4, "Measure").
 
-The emulator scans its folder every second and sends webhooks to the real receiver, which commits
-them to the inbox; `dagster-daemon` (a subprocess, DAGSTER_HOME in a temporary folder) runs the
-`sync_webhooks` sensor at its default interval and launches each run in its own process. A
-one-page Markdown file with a unique token is written into the folder and the clock stops when a
-search of the user's index (the code path of `syncrag query`, run here, read-only) returns the
-token's chunk.
+A one-page Markdown file with a unique token is written into the folder the emulator serves (see
+`bench.live_stack`), and the clock stops when a search of the user's index (the code path of
+`syncrag query`, run here, read-only) returns the token's chunk.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
-
-from bench.corpus import INTEGRATION, PIPELINE, pipeline_folder
-from bench.latency_phases import ChangeTiming, RunTiming, phase_medians, split_phases
+from bench.corpus import INTEGRATION, PIPELINE
+from bench.latency_phases import ChangeTiming, phase_medians, split_phases
+from bench.live_stack import POLL_INTERVAL_S, USER, LiveStack
 from bench.results import LatencyResult
-from bench.stack import PROJECT_ID
 from bench.stats import percentile
 from demo import synthetic_documents
-from emulator import EmulatorConfig, create_app, ensure_dev_keypair
 from ingest import remember_sync
-from pipelines.servers import BackgroundServer
 from resources.embedding import Embedder
-from resources.state import StateStore
-from resources.sync_api import SyncApiClient, UserTokenSigner
 from resources.vectors import EdgeVectorStore, collection_name_for
-from webhooks import WEBHOOK_PATH
-from webhooks import create_app as create_receiver
 
-USER = "latency-user"
 INITIAL_DOCUMENTS = 5
 PAGE_WORDS = 350  # about one printed page
-POLL_INTERVAL_S = 0.5
-INCREMENTAL_INTERVAL_S = 1.0
-RUNS_SETTLE_TIMEOUT_S = 120.0
-JOB_NAME = "ingest_user"
-_UNFINISHED = (
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-)
-DAGSTER_YAML = """\
-concurrency:
-  pools:
-    default_limit: 1
-  runs:
-    max_concurrent_runs: 4
-telemetry:
-  enabled: false
-"""
 METHOD = (
     "real stack: emulator (incremental scan every 1 s, webhooks on) -> receiver -> inbox -> "
     "dagster-daemon sensor `sync_webhooks` at its default interval -> run in its own process "
@@ -111,118 +78,6 @@ def write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
-
-
-class LiveStack:
-    """Receiver, emulator and dagster-daemon over one workdir, started and stopped together."""
-
-    def __init__(self, workdir: Path, repo_root: Path) -> None:
-        self.workdir = workdir
-        self.repo_root = repo_root
-        self.corpus = workdir / "corpus"
-        self.folder = pipeline_folder(self.corpus, USER)
-        self.state_url = f"sqlite:///{workdir / 'state.db'}"
-        self.edge_path = workdir / "qdrant"
-        self.daemon_log = workdir / "dagster-daemon.log"
-        self.dagster_home = workdir / "dagster"
-        private_key, public_key = ensure_dev_keypair(workdir / "keys")
-        self.private_key = private_key
-        self.public_key_pem = public_key.read_text()
-        self.state = StateStore.open(self.state_url)
-        self._daemon: subprocess.Popen[bytes] | None = None
-
-    @contextmanager
-    def running(self) -> Iterator[SyncApiClient]:
-        secret = secrets.token_urlsafe(24)
-        receiver = BackgroundServer(create_receiver(self.state, secret=secret))
-        config = EmulatorConfig(
-            root=self.corpus,
-            public_key_pem=self.public_key_pem,
-            project_id=PROJECT_ID,
-            incremental_interval=INCREMENTAL_INTERVAL_S,
-            webhook_url=f"{receiver.url}{WEBHOOK_PATH}/{secret}",
-        )
-        emulator = BackgroundServer(create_app(config, background=True))
-        client = SyncApiClient(
-            emulator.url, UserTokenSigner(self.private_key.read_text(), PROJECT_ID)
-        )
-        with receiver, emulator:
-            self._start_daemon(emulator.url)
-            try:
-                yield client
-            finally:
-                self._stop_daemon()
-                client.close()
-                self.state.close()
-
-    def _start_daemon(self, api_url: str) -> None:
-        home = self.dagster_home
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
-        env = {
-            **os.environ,
-            "DAGSTER_HOME": str(home),
-            "SYNCRAG_SYNC_API_URL": api_url,
-            "SYNCRAG_PARAGON_PROJECT_ID": PROJECT_ID,
-            "SYNCRAG_SIGNING_KEY_PATH": str(self.private_key),
-            "SYNCRAG_STATE_URL": self.state_url,
-            "SYNCRAG_QDRANT_EDGE_PATH": str(self.edge_path),
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-        }
-        for name in ("SYNCRAG_SENSOR_INTERVAL_SECONDS", "QDRANT_URL", "SYNCRAG_SIGNING_KEY"):
-            env.pop(name, None)  # the default sensor interval and the embedded store
-        daemon = Path(sys.executable).with_name("dagster-daemon")
-        with self.daemon_log.open("wb") as log:
-            self._daemon = subprocess.Popen(
-                [str(daemon), "run", "-w", str(self.repo_root / "workspace.yaml")],
-                cwd=self.repo_root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def _stop_daemon(self) -> None:
-        daemon = self._daemon
-        if daemon is None or daemon.poll() is not None:
-            return
-        # The daemon's own session: its code server and run processes stop with it.
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=30)
-
-    def daemon_alive(self) -> bool:
-        return self._daemon is not None and self._daemon.poll() is None
-
-    def indexed(self) -> int:
-        counts = self.state.counts_by_state(USER)
-        return sum(by_state.get("indexed", 0) for by_state in counts.values())
-
-    def inbox_times(self) -> list[float]:
-        """Epoch seconds at which the receiver stored each record event."""
-        events = self.state.events_after(0, limit=100_000)
-        return [
-            _epoch(e.received_at)
-            for e in events
-            if e.event_type in ("record_created", "record_updated")
-        ]
-
-    def settle_runs(self, timeout_s: float = RUNS_SETTLE_TIMEOUT_S) -> tuple[list[RunTiming], int]:
-        """Waits for runs still going to end; returns every run's timing and how many failed."""
-        with DagsterInstance.from_config(str(self.dagster_home)) as instance:
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline and instance.get_run_records(
-                RunsFilter(job_name=JOB_NAME, statuses=list(_UNFINISHED)), limit=1
-            ):
-                time.sleep(POLL_INTERVAL_S)
-            records = instance.get_run_records(RunsFilter(job_name=JOB_NAME))
-        timings = [RunTiming(_epoch(r.create_timestamp), r.start_time) for r in records]
-        failed = sum(1 for r in records if r.dagster_run.status == DagsterRunStatus.FAILURE)
-        return timings, failed
 
 
 def measure_latency(
@@ -298,6 +153,12 @@ def measure_latency(
         f"{count} searches failed and were retried: {reason}"
         for reason, count in probe.failures.items()
     ]
+    cold = cold_start_seconds(repo_root)
+    notes.append(
+        f"what every run process pays before its work, timed in a fresh process after the "
+        f"measure: importing the code location {cold['code_location_s']:.1f} s, loading the "
+        f"model and a first embedding {cold['model_s']:.1f} s"
+    )
     return LatencyResult(
         method=METHOD,
         samples=samples,
@@ -308,11 +169,6 @@ def measure_latency(
         phases=phase_medians(phases),
         phases_matched=len(phases["to_inbox"]),
     )
-
-
-def _epoch(moment: datetime) -> float:
-    # SQLite hands datetimes back naive; the state DB stores them in UTC.
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 class SearchProbe:
@@ -335,6 +191,32 @@ class SearchProbe:
             self.failures[reason] = self.failures.get(reason, 0) + 1
             return False
         return any(token in str(hit.payload.get("text", "")) for hit in hits)
+
+
+COLD_START_PROBE = """
+import json, time
+started = time.perf_counter()
+import pipelines.definitions
+loaded = time.perf_counter()
+from resources.embedding import SentenceTransformerEmbedder
+SentenceTransformerEmbedder().embed(["a first text"])
+print(json.dumps({"code_location_s": loaded - started, "model_s": time.perf_counter() - loaded}))
+"""
+
+
+def cold_start_seconds(repo_root: Path) -> dict[str, float]:
+    """Seconds a fresh process spends importing the code location, then loading the model."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", COLD_START_PROBE],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float, alive: Callable[[], bool]) -> bool:

@@ -14,6 +14,15 @@ EXTRACT_CHUNK_NOTE = (
     "documents, in its reader thread, overlapped with embedding: in the initial row both "
     "columns are the non-model work syncrag overlaps with the model."
 )
+MEMORY_METHOD = (
+    "Each size is ingested by a fresh process (`python -m bench.memory_child`) that reports its "
+    "own peak RSS (VmHWM); the emulator serving it runs in a process of its own."
+)
+FAKE_EMBEDDER_NOTE = (
+    "The fake (hashing, 384-dimension) embedder stands in for the model: the real one would "
+    "take about 10x the initial ingest, and its fixed memory (about 0.6 GiB more RSS, torch and "
+    "the weights) would only flatten the ratio."
+)
 PHASE_LABELS = {
     "to_inbox": "file written -> webhook in the inbox",
     "to_run_created": "-> run created by the sensor",
@@ -156,6 +165,9 @@ def _memory_section(results: BenchResults) -> list[str]:
         for run in results.memory
     ]
     lines += table(["scale", "documents", "chunks", "seconds", "peak RSS MiB", "embedder"], rows)
+    lines += ["", MEMORY_METHOD]
+    if any(run.embedder == "fake" for run in results.memory):
+        lines.append(FAKE_EMBEDDER_NOTE)
     if results.memory_note:
         lines += ["", results.memory_note]
     return lines

@@ -185,16 +185,6 @@ def _memory(
     except (MemoryRunFailed, OSError, subprocess.SubprocessError) as exc:
         results.memory_note = f"Failed: {exc}"
         return
-    results.memory_note = (
-        "Each size is ingested by a fresh process (`python -m bench.memory_child`) that reports "
-        "its own peak RSS (VmHWM); the emulator serving it runs in a process of its own. "
-        + (
-            "The fake (hashing) embedder stands in for the model here: the real one would take "
-            "about 10x the initial ingest; the model's fixed ~0.3 GiB would only flatten the ratio."
-            if config.memory_embedder == "fake"
-            else "The real embedding model runs in both processes."
-        )
-    )
 
 
 def _latency(

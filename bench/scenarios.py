@@ -8,7 +8,6 @@ model, and hands the peers the same extracted documents.
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -24,10 +23,6 @@ from bench.results import ScenarioResult, SyncragRun
 from bench.rss import PeakRss
 from bench.stack import SyncOutcome, SyncragStack
 from bench.texts import ExtractedTexts
-
-logger = logging.getLogger("bench")
-
-SCENARIOS = ("initial", "no_change", "edit_1pct", "top_insert", "delete_5pct")
 
 
 @dataclass(frozen=True)

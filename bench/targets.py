@@ -29,19 +29,29 @@ def evaluate_targets(results: BenchResults) -> list[TargetResult]:
 
 
 def _initial_target(corpus: str, initial: ScenarioResult | None) -> TargetResult:
+    """Met only when the wall-time ratio and the CPU-second ratio are both within the bound.
+
+    On shared cores the wall times of two measurements taken one after the other can drift
+    apart by more than the 10% at stake; CPU seconds drift far less, so a wall ratio that only
+    passes thanks to a quieter moment for syncrag is not taken as met.
+    """
     measured = initial.ceiling_ratio if initial else None
+    cpu = initial.ceiling_cpu_ratio if initial else None
     detail = ""
     if initial is not None and initial.ceiling_seconds is not None:
         detail = f"{initial.syncrag.seconds:.1f} s vs {initial.ceiling_seconds:.1f} s"
-        if initial.ceiling_cpu_ratio is not None:
-            detail += f"; in CPU seconds {initial.ceiling_cpu_ratio:.2f}x"
+        if cpu is not None:
+            detail += f"; in CPU seconds {cpu:.2f}x"
         if initial.syncrag.model_share is not None:
             detail += f"; {initial.syncrag.model_share:.0%} of syncrag's wall time in the model"
+    met = _at_most(measured, CEILING_BOUND)
+    if met and cpu is not None:
+        met = cpu <= CEILING_BOUND
     return TargetResult(
         f"{corpus}: initial ingest / model-alone ceiling",
         measured,
-        f"<= {CEILING_BOUND:.2f}x",
-        _at_most(measured, CEILING_BOUND),
+        f"<= {CEILING_BOUND:.2f}x in wall and CPU time",
+        met,
         detail,
     )
 

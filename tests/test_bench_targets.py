@@ -109,3 +109,21 @@ def test_a_resync_that_embeds_anything_is_not_met() -> None:
     busy = results()
     busy.scenarios[1] = scenario("no_change", syncrag_run(1.0, 3), 0.1, [], changed=0)
     assert by_name(evaluate_targets(busy), "no-change resync").met is False
+
+
+def test_an_initial_ingest_within_the_bound_only_in_wall_time_is_not_met() -> None:
+    # A quiet moment for syncrag and a busy one for the ceiling make a wall ratio that passes.
+    drifted = results()
+    drifted.scenarios[0].syncrag.cpu_seconds = 130.0
+    drifted.scenarios[0].ceiling_cpu_seconds = 100.0
+    target = by_name(evaluate_targets(drifted), "initial ingest")
+    assert target.measured == pytest.approx(1.05)
+    assert target.met is False
+    assert "CPU seconds 1.30x" in target.detail
+
+
+def test_an_initial_ingest_within_the_bound_in_both_is_met() -> None:
+    steady = results()
+    steady.scenarios[0].syncrag.cpu_seconds = 108.0
+    steady.scenarios[0].ceiling_cpu_seconds = 100.0
+    assert by_name(evaluate_targets(steady), "initial ingest").met is True
