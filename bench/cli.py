@@ -103,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[target.met]
         measured = "-" if target.measured is None else f"{target.measured:.3g}"
         print(f"  {verdict:>12}  {target.name}: {measured} (bound {target.bound})")
-    print(f"\nDone in {results.seconds / 60:.1f} min:")
+    if args.render is not None:
+        print(f"\nRendered the run of {results.started_at} again:")
+    else:
+        print(f"\nDone in {results.seconds / 60:.1f} min:")
     for kind, path in paths.items():
         print(f"  {kind}: {path}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.cli import main
 from bench.docs import BEGIN, END, splice, update_benchmarks_doc
 from bench.report import render_markdown, times, verdict
 from bench.results import BenchResults
@@ -72,3 +73,22 @@ def test_results_read_back_from_json_render_the_same() -> None:
 
     assert again == run
     assert render_markdown(again) == render_markdown(run)
+
+
+def test_the_cli_renders_a_results_json_again(tmp_path: Path) -> None:
+    run = results()
+    run.mode = "default"
+    source = tmp_path / "in.json"
+    run.write_json(source)
+    out = tmp_path / "out"
+
+    code = main(["--render", str(source), "--out", str(out), "--no-docs"])
+
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bench-default.json",
+        "bench-default.md",
+        "bench-default.png",
+    ]
+    assert (out / "bench-default.png").read_bytes().startswith(b"\x89PNG")
+    assert "| initial | 1 | 105.0 |" in (out / "bench-default.md").read_text()
