@@ -10,6 +10,8 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+from webhooks import KEEP_ALIVE_SECONDS
+
 
 class PortInUse(RuntimeError):
     """The port a server should listen on is taken."""
@@ -41,7 +43,14 @@ class BackgroundServer:
             raise PortInUse(
                 f"Port {self.port} on {host} is in use; stop what uses it or pick another port."
             )
-        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, name=f"uvicorn-{self.port}", daemon=True

@@ -98,6 +98,9 @@ def test_serve_hands_uvicorn_a_receiver_over_the_configured_db_and_secret(
     assert (served["host"], served["port"]) == ("127.0.0.1", 9911)
     # The access log would print a secret sent in the path or query string.
     assert served["access_log"] is False
+    # Senders (httpx among them) retire idle connections after 5 s; the receiver must keep them
+    # longer, or a reused connection can be closed under a POST in flight.
+    assert served["timeout_keep_alive"] > (httpx.Limits().keepalive_expiry or 0)
     assert SECRET not in capsys.readouterr().err
     with StateStore.open(url) as store:
         [event] = store.events_after(0)

@@ -15,7 +15,7 @@ import uvicorn
 
 from resources.state import EventStatus, StateStore
 from tests.test_webhooks_support import SECRET, encode, sample
-from webhooks import WEBHOOK_PATH, create_app
+from webhooks import KEEP_ALIVE_SECONDS, WEBHOOK_PATH, create_app
 
 DELIVERIES = 1000
 IN_FLIGHT = 50
@@ -36,7 +36,11 @@ def receiver_url(store: StateStore) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(store, secret=SECRET), log_level="warning", access_log=False, lifespan="off"
+        create_app(store, secret=SECRET),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -1,6 +1,6 @@
 """The webhook receiver: verifies, validates and commits Paragon deliveries to the inbox."""
 
-from webhooks.app import WEBHOOK_PATH, create_app
+from webhooks.app import KEEP_ALIVE_SECONDS, WEBHOOK_PATH, create_app
 from webhooks.body import MAX_BODY_BYTES
 from webhooks.dedup import DEDUP_WINDOW_SECONDS, dedup_key
 from webhooks.events import InvalidEvent, NotJsonBody, WebhookEvent, parse_event
@@ -8,6 +8,7 @@ from webhooks.secret import SECRET_HEADER
 
 __all__ = [
     "DEDUP_WINDOW_SECONDS",
+    "KEEP_ALIVE_SECONDS",
     "MAX_BODY_BYTES",
     "SECRET_HEADER",
     "WEBHOOK_PATH",

@@ -25,9 +25,15 @@ from webhooks.dedup import DEDUP_WINDOW_SECONDS, dedup_key
 from webhooks.events import InvalidEvent, NotJsonBody, WebhookEvent, parse_event
 from webhooks.secret import SECRET_HEADER, SharedSecret
 
-__all__ = ["WEBHOOK_PATH", "create_app"]
+__all__ = ["KEEP_ALIVE_SECONDS", "WEBHOOK_PATH", "create_app"]
 
 WEBHOOK_PATH = "/webhooks/paragon"
+
+# How long the server keeps an idle connection open. uvicorn's default (5 s) equals httpx's and
+# many senders' idle expiry, so a sender reusing a connection could race the server closing it
+# and lose the POST mid-flight (seen as a ReadError under load). Outlasting the sender's expiry
+# means it is always the sender that retires an idle connection.
+KEEP_ALIVE_SECONDS = 75
 
 logger = logging.getLogger("syncrag.webhooks")
 

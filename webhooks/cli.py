@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import uvicorn
 
 from resources.state import StateStore, StateStoreError
-from webhooks.app import WEBHOOK_PATH, create_app
+from webhooks.app import KEEP_ALIVE_SECONDS, WEBHOOK_PATH, create_app
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_STATE_URL", "add_serve_arguments", "serve"]
 
@@ -57,7 +57,14 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
             f"Receiving Paragon webhooks at http://{args.host}:{args.port}{WEBHOOK_PATH}{suffix}\n"
         )
         # No access log: it would print the secret carried in the path or query string.
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            access_log=False,
+            log_level="info",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
     finally:
         store.close()
     return 0
