@@ -1,17 +1,23 @@
 """The embedded vector store: Qdrant Edge, the Qdrant engine in-process over a directory on disk.
 
-Edge locks its write-ahead log per process, so a store is opened for one batch at a time and a
-second opener waits (with backoff) for the holder to finish instead of failing at once.
+A store is opened for one batch at a time: a second opener, in this process or another, waits
+(with backoff) for the holder to finish instead of failing at once. The wait is on a lock file
+beside the shard (`<collection>.lock`), held from before Edge loads the shard until after it has
+flushed and closed it. Edge's own write-ahead-log lock is not enough: it is taken after the
+segments are loaded and released before they are all written back, and an opener racing in that
+window corrupted segments ("Failed to decompress LZ4 value"; `python -m bench.edge_race`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qdrant_edge import (
     CountRequest,
@@ -55,7 +61,9 @@ logger = logging.getLogger(__name__)
 _PAGE = 256
 _CONFIG_FILE = "edge_config.json"  # written by EdgeShard.create: its presence means "load"
 _FIRST_RETRY_DELAY = 0.05
-_MAX_RETRY_DELAY = 1.0
+_MAX_RETRY_DELAY = 0.1  # polling a lock file is cheap; a longer sleep lets a busy writer starve readers
+
+_T = TypeVar("_T")
 
 
 class _ShardLocked(Exception):
@@ -86,24 +94,36 @@ class EdgeVectorStore(VectorStore):
         """The shard directory holding this collection."""
         return self.path / self.collection_name
 
+    @property
+    def lock_path(self) -> Path:
+        """The file whose exclusive lock guards every open of the shard, readers included."""
+        return self.path / f"{self.collection_name}.lock"
+
     @contextmanager
     def open(self) -> Iterator[EdgeVectorIndex]:
         """Open (or create) the shard, waiting up to `lock_timeout` s for another holder."""
-        shard = self._open_shard()
-        try:
-            yield EdgeVectorIndex(shard, self.dimension)
-        finally:
-            try:
-                shard.flush()
-            finally:
-                shard.close()
-
-    def _open_shard(self) -> EdgeShard:
         deadline = time.monotonic() + self.lock_timeout
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._wait(deadline, lambda: _try_flock(lock_fd))
+            shard = self._wait(deadline, self._load_or_create)
+            try:
+                yield EdgeVectorIndex(shard, self.dimension)
+            finally:
+                try:
+                    shard.flush()
+                finally:
+                    shard.close()
+        finally:
+            os.close(lock_fd)  # releases the lock, after the shard is written back and closed
+
+    def _wait(self, deadline: float, attempt: Callable[[], _T]) -> _T:
+        """`attempt()`, retried with backoff while it raises `_ShardLocked`, until `deadline`."""
         delay = _FIRST_RETRY_DELAY
         while True:
             try:
-                return self._load_or_create()
+                return attempt()
             except _ShardLocked:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -150,6 +170,14 @@ class EdgeVectorStore(VectorStore):
             shard.close()
             raise
         return shard
+
+
+def _try_flock(fd: int) -> None:
+    """Takes the exclusive lock on `fd` or raises `_ShardLocked` if another handle holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise _ShardLocked from None
 
 
 def _ensure_payload_indexes(shard: EdgeShard) -> None:
