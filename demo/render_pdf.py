@@ -67,7 +67,7 @@ class _Line:
 
 
 def render_pdf(blocks: list[Block], *, title: str) -> bytes:
-    """A PDF whose text, read back by pdfminer, is the blocks' text in order."""
+    """A PDF whose text, read back by a text extractor (PDFium, pdfminer), is the blocks' text."""
     lines: list[_Line] = []
     for block in blocks:
         lines.extend(_layout(block))

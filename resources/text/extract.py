@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from resources.text.errors import NoTextError, UnreadableFileError, UnsupportedFileTypeError
 from resources.text.formats import (
+    PDF,
     SUPPORTED_LABELS,
     DocumentFormat,
     normalise_mime_type,
     resolve_format,
 )
+from resources.text.pdf import PdfUnreadable, pdf_text
 
 if TYPE_CHECKING:
     from markitdown import MarkItDown
@@ -53,6 +55,8 @@ class TextExtractor:
             raise NoTextError(f"{shown} is empty.")
         if document_format.is_plain_text:
             text = _decode_plain_text(content, document_format, shown)
+        elif document_format is PDF:
+            text = _read_pdf(content, shown)
         else:
             text = _HTML_COMMENTS.sub("", self._convert(content, document_format, shown))
         text = _tidy(text)
@@ -85,8 +89,16 @@ class TextExtractor:
             return self._markitdown
 
 
+def _read_pdf(content: bytes, shown: str) -> str:
+    try:
+        return pdf_text(content)
+    except PdfUnreadable as exc:
+        raise UnreadableFileError(f"{shown} is corrupt or cannot be read as PDF.") from exc
+
+
 def _build_markitdown() -> MarkItDown:
-    # Only the converters for the formats we read: markitdown's catch-alls would turn a
+    # Only the converters for the formats markitdown reads for us (PDFs go to PDFium, see
+    # resources/text/pdf.py): markitdown's catch-alls would turn a
     # corrupt DOCX into "plain text" garbage, and some built-ins reach out (the audio
     # converter transcribes through a web API, the image one runs exiftool, YouTube fetches).
     from markitdown import MarkItDown
@@ -94,7 +106,6 @@ def _build_markitdown() -> MarkItDown:
         CsvConverter,
         DocxConverter,
         HtmlConverter,
-        PdfConverter,
         PptxConverter,
         XlsxConverter,
     )
@@ -103,7 +114,6 @@ def _build_markitdown() -> MarkItDown:
     for converter in (
         HtmlConverter(),
         CsvConverter(),
-        PdfConverter(),
         DocxConverter(),
         PptxConverter(),
         XlsxConverter(),
