@@ -1,8 +1,10 @@
 """Brings a user's points in line with the ledger: embeds only new chunk texts, deletes the rest.
 
-Pending records are read in bounded batches; the next batch is downloaded and extracted in a
-worker thread while the current one is embedded, so the model is kept busy. The vector store is
-opened only around reads and writes, never across embedding (an embedded store admits one process).
+Pending records are downloaded, extracted and chunked one by one in a reader thread that runs
+ahead of the model (`Prefetcher`). Each write batch takes the records that are ready, up to
+`record_batch_size` records or `MAX_BATCH_CHUNKS` chunks, so the model starts on the first record
+and never waits for a whole batch to be read. The vector store is opened only around reads and
+writes, never across embedding (an embedded store admits one process at a time).
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ingest.content import ContentReader
 from ingest.points import PlannedPoint, plan_points
+from ingest.prefetch import Prefetcher
 from resources.embedding import Embedder
 from resources.state import LedgerRecord, RecordState, StateStore
 from resources.sync_api import SyncApiClient, SyncApiError, SyncApiNotFound
@@ -25,6 +27,11 @@ from resources.vectors import StoredPoint, VectorStore
 logger = logging.getLogger("syncrag.ingest")
 
 MAX_REPORTED_ERRORS = 20
+# A write batch closes at this many chunks even if more records are ready: bounds the memory
+# a batch holds and how long a query waits for the store.
+MAX_BATCH_CHUNKS = 512
+# Records the reader may hold ready ahead of the model.
+READ_AHEAD_RECORDS = 64
 
 
 @dataclass
@@ -87,17 +94,23 @@ class Indexer:
         report = IndexReport()
         self._purge_tombstones(user_id, report)
         pipelines = {s.sync_id: s.pipeline for s in self._state.list_syncs(user_id)}
-        batches = self._batches(user_id, RecordState.PENDING)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="syncrag-read") as reader:
-            upcoming = _submit_next(reader, batches, lambda b: self._prepare(b, pipelines))
-            while upcoming is not None:
+        pending = (
+            self._prepare_one(record, pipelines.get(record.sync_id, "files"))
+            for batch in self._batches(user_id, RecordState.PENDING)
+            for record in batch
+        )
+        ahead = Prefetcher(pending, capacity=READ_AHEAD_RECORDS, name="syncrag-read")
+        with ahead:
+            while True:
                 started = time.perf_counter()
-                prepared = upcoming.result()
+                prepared = ahead.take(
+                    max_items=self._batch_size, max_weight=MAX_BATCH_CHUNKS, weight=_chunk_count
+                )
+                # Time the model waited for the reader: zero while reading keeps ahead.
                 report.seconds_reading += time.perf_counter() - started
-                # Read the next batch while this one is embedded and written.
-                upcoming = _submit_next(reader, batches, lambda b: self._prepare(b, pipelines))
+                if not prepared:
+                    return report
                 self._apply(user_id, prepared, report)
-        return report
 
     def _batches(self, user_id: str, state: RecordState) -> Iterator[list[LedgerRecord]]:
         after: tuple[str, str] | None = None
@@ -109,11 +122,6 @@ class Indexer:
                 return
             yield rows
             after = (rows[-1].sync_id, rows[-1].record_id)
-
-    def _prepare(
-        self, batch: Sequence[LedgerRecord], pipelines: dict[str, str]
-    ) -> list[PreparedRecord]:
-        return [self._prepare_one(r, pipelines.get(r.sync_id, "files")) for r in batch]
 
     def _prepare_one(self, record: LedgerRecord, pipeline: str) -> PreparedRecord:
         try:
@@ -245,13 +253,8 @@ def report_reused(readable: list[PreparedRecord], new_count: int) -> int:
     return sum(len(p.points or []) for p in readable) - new_count
 
 
-def _submit_next(
-    pool: ThreadPoolExecutor,
-    batches: Iterator[list[LedgerRecord]],
-    prepare: Callable[[list[LedgerRecord]], list[PreparedRecord]],
-) -> Future[list[PreparedRecord]] | None:
-    batch = next(batches, None)
-    return pool.submit(prepare, batch) if batch is not None else None
+def _chunk_count(item: PreparedRecord) -> int:
+    return len(item.points or ())
 
 
 def _sha256(text: str) -> str:
