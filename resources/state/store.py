@@ -9,7 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy.engine import Engine
 
-from resources.state import inbox, ledger, ledger_reads, migrations, syncs
+from resources.state import collections, inbox, ledger, ledger_reads, migrations, syncs
 from resources.state.engine import create_state_engine, describe_url, parse_state_url, transaction
 from resources.state.models import (
     EventStatus,
@@ -30,7 +30,8 @@ def _utc_now() -> datetime:
 
 
 class StateStore:
-    """Syncs, the records ledger and the webhook inbox in SQLite (WAL) or PostgreSQL.
+    """Syncs, the records ledger, the webhook inbox and each user's indexed collection, in
+    SQLite (WAL) or PostgreSQL.
 
     Safe to share between threads and to use from several processes at once. Every method is
     one transaction; apply_page() in particular writes a page's rows and its cursor together.
@@ -279,6 +280,29 @@ class StateStore:
         """The user's errored records, most recently failed first."""
         with transaction(self._engine, write=False) as conn:
             return ledger_reads.errored_records(conn, user_id, limit)
+
+    # -- indexed collections ------------------------------------------------------------------
+
+    def indexed_collection(self, user_id: str) -> str | None:
+        """The vector collection the user's 'indexed' records are in; None if never recorded."""
+        with transaction(self._engine, write=False) as conn:
+            return collections.indexed_collection(conn, user_id)
+
+    def move_to_collection(
+        self, user_id: str, collection: str, *, expected: str | None, reindex: bool
+    ) -> int | None:
+        """Record that the user's ledger now refers to `collection`, if it still refers to
+        `expected`; with `reindex`, the user's 'indexed' records become 'pending' in the same
+        transaction. The number re-opened, or None if another process moved the user first."""
+        with transaction(self._engine, write=True) as conn:
+            return collections.move_to_collection(
+                conn,
+                now=self._clock(),
+                user_id=user_id,
+                collection=collection,
+                expected=expected,
+                reindex=reindex,
+            )
 
     # -- inbox --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-__all__ = ["inbox", "metadata", "records", "schema_version", "syncs"]
+__all__ = ["inbox", "indexed_collections", "metadata", "records", "schema_version", "syncs"]
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -105,4 +105,14 @@ inbox = sa.Table(
     # AUTOINCREMENT keeps SQLite from reusing the id of a deleted last row, which a sensor
     # cursor already past it would never see.
     sqlite_autoincrement=True,
+)
+
+# Per user, the vector collection that the ledger's 'indexed' states refer to: a record is
+# indexed into this collection, not into any other (one collection per embedding model).
+indexed_collections = sa.Table(
+    "indexed_collections",
+    metadata,
+    sa.Column("user_id", sa.String, primary_key=True),
+    sa.Column("collection", sa.String, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )
