@@ -8,8 +8,10 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup run demo test test-fast check format bench lock clean
 
+# The ONNX export goes where the onnx backends look (SYNCRAG_MODEL_DIR, else the per-user cache),
+# so that runs find it current instead of exporting it on first use (about 20 s).
 setup: $(STAMP)
-	$(BIN)/python -m resources.embedding.export_onnx --out .syncrag/models/all-MiniLM-L6-v2-onnx
+	$(BIN)/python -m resources.embedding.export_onnx
 
 # torch first, pinned: a CPU wheel lies on the machine's disk, an unpinned torch pulls a CUDA build.
 $(STAMP): pyproject.toml constraints.txt

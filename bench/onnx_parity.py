@@ -1,9 +1,10 @@
 """Parity of the embedding runtimes (torch, ONNX fp32, ONNX int8) on the sample corpus: vectors,
 retrieval recall@10 on labeled queries, and throughput measured side by side in one run.
 
-Run with `python -m bench.onnx_parity` after `make setup` (which exports the ONNX models). Queries:
-each document's facts (relevant: every chunk containing the fact) and each section heading
-(relevant: every chunk under a heading of that text). Standalone: imports nothing else of `bench`.
+Run with `python -m bench.onnx_parity` (the ONNX models are exported by `make setup`, or else by
+their first use). Queries: each document's facts (relevant: every chunk containing the fact) and
+each section heading (relevant: every chunk under a heading of that text). Standalone: imports
+nothing else of `bench`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import numpy.typing as npt
 from demo import SampleDocument, normalize_space, sample_documents
 from resources.embedding import (
     DEFAULT_MAX_BATCH_TOKENS,
-    DEFAULT_ONNX_DIR,
     Embedder,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
@@ -143,7 +143,7 @@ class LengthSortedBatches(Embedder):
         return vectors
 
 
-def default_runtimes(onnx_dir: Path, batch_size: int = 32) -> dict[str, Embedder]:
+def default_runtimes(onnx_dir: Path | None, batch_size: int = 32) -> dict[str, Embedder]:
     """torch as the pipeline runs it, torch fed length-sorted batches, ONNX fp32 and int8."""
     torch_model = SentenceTransformerEmbedder(batch_size=batch_size)
     return {
@@ -279,7 +279,13 @@ def describe_machine() -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.onnx_parity", description=__doc__)
-    parser.add_argument("--onnx-dir", type=Path, default=DEFAULT_ONNX_DIR)
+    parser.add_argument(
+        "--onnx-dir",
+        type=Path,
+        default=None,
+        help="the ONNX export's folder (default: where the onnx backends keep it; exported there "
+        "first if missing)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--rounds", type=int, default=3, help="timed passes per runtime")
     parser.add_argument("--limit", type=int, default=None, help="embed only the first N chunks")

@@ -31,6 +31,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             backend=settings.embedding_backend,
             model=settings.embedding_model,
             device=settings.embedding_device,
+            model_dir=settings.model_dir,
             batch_size=settings.embedding_batch_size,
             chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ),

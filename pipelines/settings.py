@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from resources.embedding.onnx_files import MODEL_DIR_SETTING, default_model_dir
+
 DEMO_PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"
 
 _Getter = Callable[[str], "str | None"]
@@ -66,9 +68,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SYNCRAG_EMBEDDING_MODEL",
         None,
-        "sentence-transformers model path or name; unset = packaged all-MiniLM-L6-v2.",
+        "sentence-transformers model path or name (the fake backend's name, in tests); unset = "
+        "packaged all-MiniLM-L6-v2.",
     ),
     Setting("SYNCRAG_EMBEDDING_DEVICE", "cpu", "Torch device for the embedding model."),
+    Setting(
+        MODEL_DIR_SETTING,
+        None,
+        "Folder of exported models (the onnx backends export there on first use); unset = "
+        "$XDG_CACHE_HOME/syncrag/models, or ~/.cache/syncrag/models.",
+    ),
     Setting("SYNCRAG_EMBEDDING_BATCH_SIZE", "32", "Chunks per model batch."),
     Setting("SYNCRAG_CHUNK_OVERLAP_TOKENS", "32", "Tokens shared by neighbouring chunks."),
     Setting("SYNCRAG_RECORD_BATCH_SIZE", "32", "Records read, embedded and written per batch."),
@@ -122,6 +131,7 @@ class Settings:
     embedding_backend: str
     embedding_model: str | None
     embedding_device: str
+    model_dir: str
     embedding_batch_size: int
     chunk_overlap_tokens: int
     record_batch_size: int
@@ -154,6 +164,7 @@ class Settings:
             embedding_backend=_required(get, "SYNCRAG_EMBEDDING_BACKEND"),
             embedding_model=get("SYNCRAG_EMBEDDING_MODEL"),
             embedding_device=_required(get, "SYNCRAG_EMBEDDING_DEVICE"),
+            model_dir=str(default_model_dir(environ)),
             embedding_batch_size=_int(get, "SYNCRAG_EMBEDDING_BATCH_SIZE", minimum=1),
             chunk_overlap_tokens=_int(get, "SYNCRAG_CHUNK_OVERLAP_TOKENS", minimum=0),
             record_batch_size=_int(get, "SYNCRAG_RECORD_BATCH_SIZE", minimum=1),

@@ -10,9 +10,11 @@ from resources.text import MarkdownChunker
 
 
 @functools.cache
-def shared_embedder(backend: str, model: str | None, device: str, batch_size: int) -> Embedder:
+def shared_embedder(
+    backend: str, model: str | None, device: str, batch_size: int, model_dir: str | None = None
+) -> Embedder:
     # Runs executed in one process (the CLI, the demo, tests) load the model once, not per run.
-    return embedder_from_settings(backend, model, device, batch_size)
+    return embedder_from_settings(backend, model, device, batch_size, model_dir=model_dir)
 
 
 class EmbedderResource(ConfigurableResource):
@@ -27,6 +29,10 @@ class EmbedderResource(ConfigurableResource):
         description="Model path or name; None = the packaged all-MiniLM-L6-v2.",
     )
     device: str = Field(default="cpu", description="Torch device (SYNCRAG_EMBEDDING_DEVICE).")
+    model_dir: str | None = Field(
+        default=None,
+        description="Folder of exported models (SYNCRAG_MODEL_DIR); None = the per-user cache.",
+    )
     batch_size: int = Field(default=32, description="Chunks per model batch.")
     chunk_overlap_tokens: int = Field(
         default=32,
@@ -36,7 +42,9 @@ class EmbedderResource(ConfigurableResource):
 
     def get_embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = shared_embedder(self.backend, self.model, self.device, self.batch_size)
+            self._embedder = shared_embedder(
+                self.backend, self.model, self.device, self.batch_size, self.model_dir
+            )
         return self._embedder
 
     def get_chunker(self) -> MarkdownChunker:

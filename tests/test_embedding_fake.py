@@ -116,6 +116,15 @@ def test_settings_pick_the_backend() -> None:
     assert custom.model_name == "/models/bge-small"
 
 
+def test_the_fake_backend_takes_the_model_setting_as_its_name() -> None:
+    named = embedder_from_settings("fake", "fake-b", "cpu", 8)
+    unnamed = embedder_from_settings("fake", None, "cpu", 8)
+
+    assert named.model_name == "fake-b"
+    assert unnamed.model_name == "fake-hash-64"
+    assert named.embed(["same text"]) == unnamed.embed(["same text"])
+
+
 @pytest.mark.parametrize("backend", ["openai", "", "onnx-gpu"])
 def test_unknown_backend_names_the_setting_to_fix(backend: str) -> None:
     with pytest.raises(EmbeddingConfigError, match="SYNCRAG_EMBEDDING_BACKEND"):

@@ -8,6 +8,7 @@ model's parity with torch is in test_embedding_onnx_parity.py (slow).
 from __future__ import annotations
 
 import json
+import os
 import types
 from pathlib import Path
 
@@ -22,22 +23,23 @@ from onnx import TensorProto, helper, numpy_helper
 import resources.embedding
 from resources.embedding import (
     BACKENDS,
-    DEFAULT_ONNX_DIR,
     INT8_MODEL_NAME,
     EmbeddingConfigError,
     EmbeddingInputTooLongError,
     EmbeddingModelError,
     OnnxEmbedder,
     OnnxManifest,
+    default_model_dir,
     embedder_from_settings,
     export_onnx_models,
     length_sorted_batches,
     load_packaged_tokenizer,
+    onnx_export_dir,
     packaged_model_path,
     read_manifest,
 )
 from resources.embedding.export_onnx import main as export_main
-from resources.embedding.onnx_files import source_sha256
+from resources.embedding.onnx_files import current_manifest, source_sha256
 
 DIMENSION = 8
 VOCAB = 30522
@@ -165,22 +167,32 @@ def test_counts_tokens_with_the_packaged_tokenizer_and_refuses_longer_texts(
         embedder.embed(["short", "word " * 300])
 
 
-def test_a_missing_export_names_make_setup_and_the_export_command(tmp_path: Path) -> None:
-    embedder = OnnxEmbedder(tmp_path / "nowhere", quantized=True)
+def test_a_model_folder_that_cannot_be_written_names_the_setting(tmp_path: Path) -> None:
+    # SYNCRAG_MODEL_DIR naming a file: the export has nowhere to go (fails before exporting).
+    not_a_folder = tmp_path / "models.txt"
+    not_a_folder.write_text("")
+    embedder = embedder_from_settings("onnx-int8", None, "cpu", 8, model_dir=not_a_folder)
 
     with pytest.raises(EmbeddingModelError) as caught:
         embedder.embed(["hello"])
 
     message = str(caught.value)
-    assert "make setup" in message
-    assert f"python -m resources.embedding.export_onnx --out {tmp_path / 'nowhere'}" in message
+    assert "set SYNCRAG_MODEL_DIR to a writable folder" in message
+    assert str(not_a_folder) in message
+    assert "\n" not in message
 
 
-def test_an_export_of_other_model_files_is_refused(export_dir: Path) -> None:
-    (export_dir / "export.json").write_text(manifest("0" * 64).to_json())
+def test_an_export_of_other_model_files_or_another_pooling_is_stale(
+    export_dir: Path, packaged_hash: str
+) -> None:
+    assert current_manifest(export_dir, packaged_hash) == read_manifest(export_dir)
 
-    with pytest.raises(EmbeddingModelError, match="missing or out of date"):
-        _ = OnnxEmbedder(export_dir, quantized=False).dimension
+    assert current_manifest(export_dir, "0" * 64) is None
+    (export_dir / "export.json").write_text(
+        manifest(packaged_hash).to_json().replace('"mean"', '"cls"')
+    )
+    assert current_manifest(export_dir, packaged_hash) is None
+    assert current_manifest(export_dir.parent / "nowhere", packaged_hash) is None
 
 
 def test_an_unreadable_model_file_says_to_export_again(export_dir: Path) -> None:
@@ -238,11 +250,30 @@ def test_settings_pick_the_onnx_backends(backend: str, quantized: bool, name: st
         assert isinstance(embedder, OnnxEmbedder)
         assert embedder.quantized is quantized
         assert embedder.model_name == name
-        assert embedder.model_dir == DEFAULT_ONNX_DIR
-    chosen = embedder_from_settings(backend, None, "cpu", 16, onnx_dir="/srv/models/minilm")
+        # The suite's SYNCRAG_MODEL_DIR (tests/conftest.py), never the real per-user cache.
+        assert embedder.model_dir == onnx_export_dir(default_model_dir(os.environ))
+        assert Path.home() / ".cache" not in embedder.model_dir.parents
+    chosen = embedder_from_settings(backend, None, "cpu", 16, model_dir="/srv/models")
     assert isinstance(chosen, OnnxEmbedder)
-    assert chosen.model_dir == Path("/srv/models/minilm")
+    assert chosen.model_dir == Path("/srv/models/all-MiniLM-L6-v2-onnx")
     assert backend.strip().lower() in BACKENDS
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SYNCRAG_MODEL_DIR": "/srv/models", "XDG_CACHE_HOME": "/c"}, "/srv/models"),
+        ({"XDG_CACHE_HOME": "/var/cache/me", "HOME": "/home/me"}, "/var/cache/me/syncrag/models"),
+        ({"HOME": "/home/me"}, "/home/me/.cache/syncrag/models"),
+        # The XDG spec: a relative XDG_CACHE_HOME is ignored.
+        ({"XDG_CACHE_HOME": "cache", "HOME": "/home/me"}, "/home/me/.cache/syncrag/models"),
+        ({"SYNCRAG_MODEL_DIR": "  ", "HOME": "/home/me"}, "/home/me/.cache/syncrag/models"),
+    ],
+)
+def test_the_model_folder_is_the_setting_else_the_per_user_cache(
+    environ: dict[str, str], expected: str
+) -> None:
+    assert default_model_dir(environ) == Path(expected)
 
 
 def test_onnx_backends_refuse_other_models_and_devices() -> None:

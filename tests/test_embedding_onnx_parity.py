@@ -1,6 +1,13 @@
-"""The real ONNX export against the torch model it came from (slow: exports once, about 20 s)."""
+"""The real ONNX export against the torch model it came from, and its first use from settings
+(slow: the session exports once, about 20 s)."""
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -12,9 +19,11 @@ from resources.embedding import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     export_onnx_models,
+    read_manifest,
 )
+from tests.conftest import ONNX_EXPORT_GROUP, OnnxFirstUse
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("onnx_export")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(ONNX_EXPORT_GROUP)]
 
 # Chunks as the index holds them: prose, a Markdown table, code, other scripts, near the limit.
 PASSAGES = [
@@ -36,10 +45,21 @@ QUERIES = ["", "x", "hello", "allergen control", "who checked in the butter deli
 
 Vectors = npt.NDArray[np.float64]
 
+QUERY_PROBE = """
+import json, os
+from pipelines.settings import Settings
+from resources.embedding import embedder_from_settings
+settings = Settings.from_env(os.environ)
+embedder = embedder_from_settings("onnx-int8", None, "cpu", 8, model_dir=settings.model_dir)
+[vector] = embedder.embed(["where is the export?"])
+print(json.dumps({"model_dir": str(embedder.model_dir), "dimension": len(vector)}))
+"""
+
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
-    return export_onnx_models(tmp_path_factory.mktemp("onnx") / "minilm")
+def export(onnx_first_use: OnnxFirstUse) -> ExportResult:
+    # The session's export, made by the int8 embedder's first use; this finds it current.
+    return export_onnx_models(onnx_first_use.export_dir)
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +79,49 @@ def one_by_one(embedder: OnnxEmbedder | SentenceTransformerEmbedder, texts: list
     return np.array([embedder.embed([text])[0] for text in texts], dtype=np.float64)
 
 
+def test_the_first_use_exports_into_the_model_folder_and_says_how_long_it_took(
+    onnx_first_use: OnnxFirstUse,
+) -> None:
+    embedder = onnx_first_use.embedder
+    assert embedder.model_dir == onnx_first_use.model_dir / "all-MiniLM-L6-v2-onnx"
+    assert read_manifest(embedder.model_dir) is not None
+    exporting = [m for m in onnx_first_use.logged if m.startswith("Exporting")]
+    exported = [m for m in onnx_first_use.logged if m.startswith("Exported")]
+    assert len(exporting) == 1 and str(embedder.model_dir) in exporting[0]
+    assert len(exported) == 1 and exported[0].endswith(" s.")
+    # Only the export itself is left in the model folder: no scratch copies.
+    assert sorted(path.name for path in onnx_first_use.model_dir.iterdir()) == [
+        ".all-MiniLM-L6-v2-onnx.lock",
+        "all-MiniLM-L6-v2-onnx",
+    ]
+
+
+def test_another_process_from_another_folder_finds_the_export_current(
+    onnx_first_use: OnnxFirstUse, tmp_path: Path
+) -> None:
+    # `syncrag query` from another working folder, with the model folder set (SYNCRAG_MODEL_DIR).
+    done = subprocess.run(
+        [sys.executable, "-c", QUERY_PROBE],
+        cwd=tmp_path,
+        env={**os.environ, "SYNCRAG_MODEL_DIR": str(onnx_first_use.model_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "model_dir": str(onnx_first_use.export_dir),
+        "dimension": 384,
+    }
+    assert "Exporting" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_writes_both_models_and_then_finds_them_current(export: ExportResult) -> None:
     directory = export.directory
-    assert export.exported is True
+    assert export.exported is False
     assert (export.manifest.dimension, export.manifest.max_tokens) == (384, 256)
     for name in ("model.onnx", "model.int8.onnx"):
         onnx.checker.check_model(str(directory / name))
@@ -72,11 +132,6 @@ def test_export_writes_both_models_and_then_finds_them_current(export: ExportRes
     ]
     # One feed-forward output projection per layer stays fp32 in the int8 model.
     assert len(export.manifest.int8_fp32_nodes) == 6
-
-    again = export_onnx_models(directory)
-
-    assert again.exported is False
-    assert again.manifest == export.manifest
 
 
 def test_fp32_onnx_gives_the_torch_vectors(

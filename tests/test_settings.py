@@ -19,6 +19,15 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert not settings.signing_key_set
 
 
+def test_exported_models_go_to_the_setting_else_the_per_user_cache() -> None:
+    home = {"HOME": "/home/ada"}
+    assert Settings.from_env(home).model_dir == "/home/ada/.cache/syncrag/models"
+    xdg = {**home, "XDG_CACHE_HOME": "/var/cache/ada"}
+    assert Settings.from_env(xdg).model_dir == "/var/cache/ada/syncrag/models"
+    chosen = {**xdg, "SYNCRAG_MODEL_DIR": "/srv/models"}
+    assert Settings.from_env(chosen).model_dir == "/srv/models"
+
+
 def test_secrets_are_recorded_as_set_but_not_held() -> None:
     settings = Settings.from_env({"SYNCRAG_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----x"})
     assert settings.signing_key_set

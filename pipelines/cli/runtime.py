@@ -61,7 +61,11 @@ def state_store() -> StateStore:
 def embedder() -> Embedder:
     s = settings()
     return shared_embedder(
-        s.embedding_backend, s.embedding_model, s.embedding_device, s.embedding_batch_size
+        s.embedding_backend,
+        s.embedding_model,
+        s.embedding_device,
+        s.embedding_batch_size,
+        s.model_dir,
     )
 
 

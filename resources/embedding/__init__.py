@@ -17,7 +17,13 @@ from resources.embedding.onnx_embedder import (
     OnnxEmbedder,
 )
 from resources.embedding.onnx_export import ExportResult, export_onnx_models
-from resources.embedding.onnx_files import DEFAULT_ONNX_DIR, OnnxManifest, read_manifest
+from resources.embedding.onnx_files import (
+    MODEL_DIR_SETTING,
+    OnnxManifest,
+    default_model_dir,
+    onnx_export_dir,
+    read_manifest,
+)
 from resources.embedding.sentence_transformer import SentenceTransformerEmbedder
 from resources.embedding.tokenizer import (
     PACKAGED_MODEL_NAME,
@@ -29,8 +35,8 @@ from resources.embedding.tokenizer import (
 __all__ = [
     "BACKENDS",
     "DEFAULT_MAX_BATCH_TOKENS",
-    "DEFAULT_ONNX_DIR",
     "INT8_MODEL_NAME",
+    "MODEL_DIR_SETTING",
     "PACKAGED_MODEL_NAME",
     "Embedder",
     "EmbeddingConfigError",
@@ -43,10 +49,12 @@ __all__ = [
     "OnnxManifest",
     "SentenceTransformerEmbedder",
     "TokenCounter",
+    "default_model_dir",
     "embedder_from_settings",
     "export_onnx_models",
     "length_sorted_batches",
     "load_packaged_tokenizer",
+    "onnx_export_dir",
     "packaged_model_path",
     "read_manifest",
 ]

@@ -8,6 +8,7 @@ from resources.embedding.base import Embedder
 from resources.embedding.errors import EmbeddingConfigError
 from resources.embedding.fake import FakeEmbedder
 from resources.embedding.onnx_embedder import OnnxEmbedder
+from resources.embedding.onnx_files import onnx_export_dir
 from resources.embedding.sentence_transformer import SentenceTransformerEmbedder
 from resources.embedding.tokenizer import PACKAGED_MODEL_NAME
 
@@ -23,13 +24,14 @@ def embedder_from_settings(
     device: str,
     batch_size: int,
     *,
-    onnx_dir: Path | str | None = None,
+    model_dir: Path | str | None = None,
 ) -> Embedder:
     """The embedder for a backend name; the model loads lazily, on first use.
 
-    The onnx backends run the packaged model's export in `onnx_dir` (default
-    `.syncrag/models/all-MiniLM-L6-v2-onnx`, written by `make setup`) on the CPU. The fake
-    backend ignores model, device and batch size.
+    The onnx backends run the packaged model's export, kept in the `all-MiniLM-L6-v2-onnx`
+    folder of `model_dir` (SYNCRAG_MODEL_DIR; default the per-user cache) and exported there
+    on first use if `make setup` has not, on the CPU. The fake backend takes `model` as its
+    name (so tests can switch models) and ignores device and batch size.
     """
     chosen = backend.strip().lower()
     if chosen == "sentence-transformers":
@@ -45,9 +47,10 @@ def embedder_from_settings(
                 f"The {chosen} backend runs on the CPU: set SYNCRAG_EMBEDDING_DEVICE=cpu or "
                 "SYNCRAG_EMBEDDING_BACKEND=sentence-transformers."
             )
-        return OnnxEmbedder(onnx_dir, quantized=_ONNX_BACKENDS[chosen], batch_size=batch_size)
+        export_dir = onnx_export_dir(model_dir) if model_dir is not None else None
+        return OnnxEmbedder(export_dir, quantized=_ONNX_BACKENDS[chosen], batch_size=batch_size)
     if chosen == "fake":
-        return FakeEmbedder()
+        return FakeEmbedder(name=model.strip() if model and model.strip() else None)
     raise EmbeddingConfigError(
         f"Unknown embedding backend {backend!r}: set SYNCRAG_EMBEDDING_BACKEND to one of "
         f"{', '.join(BACKENDS)}."

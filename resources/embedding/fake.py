@@ -23,22 +23,26 @@ class FakeEmbedder(Embedder):
     Texts sharing words point the same way, so a query scores the chunks that contain its
     words above unrelated ones. Tokens are counted with the packaged model's real tokenizer
     so that chunk limits in tests are the real ones. `calls` and `texts_embedded` count work.
+    `name` replaces the model name (and so the collection), to stand in for another model.
     """
 
-    def __init__(self, dimension: int = 64, max_tokens: int = 256) -> None:
+    def __init__(
+        self, dimension: int = 64, max_tokens: int = 256, *, name: str | None = None
+    ) -> None:
         if dimension < 2:
             raise EmbeddingConfigError(f"dimension must be at least 2, got {dimension}.")
         if max_tokens < 8:
             raise EmbeddingConfigError(f"max_tokens must be at least 8, got {max_tokens}.")
         self._dimension = dimension
         self._max_tokens = max_tokens
+        self._name = name
         self._counter = TokenCounter.packaged()
         self.calls = 0
         self.texts_embedded = 0
 
     @property
     def model_name(self) -> str:
-        return f"fake-hash-{self._dimension}"
+        return self._name or f"fake-hash-{self._dimension}"
 
     @property
     def dimension(self) -> int:

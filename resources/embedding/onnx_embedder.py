@@ -14,20 +14,20 @@ from tokenizers import Tokenizer
 from resources.embedding.base import Embedder
 from resources.embedding.errors import EmbeddingConfigError, EmbeddingModelError
 from resources.embedding.onnx_batches import length_sorted_batches
+from resources.embedding.onnx_export import export_onnx_models
 from resources.embedding.onnx_files import (
-    DEFAULT_ONNX_DIR,
+    EXPORT_COMMAND,
     INPUT_NAMES,
+    MODEL_DIR_SETTING,
     OUTPUT_NAME,
     OnnxManifest,
-    missing_export_message,
-    read_manifest,
-    source_sha256,
+    default_model_dir,
+    onnx_export_dir,
 )
 from resources.embedding.tokenizer import (
     PACKAGED_MODEL_NAME,
     TokenCounter,
     load_packaged_tokenizer,
-    packaged_model_path,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ class OnnxEmbedder(Embedder):
     mask as the model's 1_Pooling config says, and L2-normalised; vectors come back in input
     order. The session loads on first use. The int8 model quantizes activations per batch, so a
     text's int8 vector can differ slightly with the texts embedded beside it.
+
+    `model_dir` is the export's folder, by default the `all-MiniLM-L6-v2-onnx` folder of
+    SYNCRAG_MODEL_DIR or of the per-user cache. On first use, if the folder holds no current
+    export of the packaged model, it is exported there (about 20 s, offline, once).
     """
 
     def __init__(
@@ -74,7 +78,11 @@ class OnnxEmbedder(Embedder):
             raise EmbeddingConfigError(
                 f"max_batch_tokens must be at least 1, got {max_batch_tokens}."
             )
-        self._model_dir = Path(model_dir) if model_dir is not None else DEFAULT_ONNX_DIR
+        self._model_dir = (
+            Path(model_dir)
+            if model_dir is not None
+            else onnx_export_dir(default_model_dir(os.environ))
+        )
         self._quantized = quantized
         self._batch_size = batch_size
         self._threads = threads if threads is not None else _available_cores()
@@ -144,19 +152,20 @@ class OnnxEmbedder(Embedder):
             return self._manifest
 
     def _read_manifest(self) -> OnnxManifest:
-        manifest = read_manifest(self._model_dir)
-        if manifest is None or manifest.model_name != PACKAGED_MODEL_NAME:
-            raise EmbeddingModelError(missing_export_message(self._model_dir))
-        if manifest.pooling != "mean":
+        # Finds the export current (a hash of the model files) or exports it now.
+        try:
+            return export_onnx_models(self._model_dir).manifest
+        except ImportError as exc:
             raise EmbeddingModelError(
-                f"The ONNX export in {self._model_dir} pools with {manifest.pooling!r}, which "
-                "this embedder does not implement; export it again with this version."
-            )
-        # An export of other weights or another tokenizer would give other vectors under the
-        # same collection name: refuse it rather than drift silently.
-        if manifest.source_sha256 != source_sha256(packaged_model_path()):
-            raise EmbeddingModelError(missing_export_message(self._model_dir))
-        return manifest
+                f"Exporting the ONNX embedding model needs {exc.name or 'onnx'}: reinstall "
+                "syncrag (`make setup`), or set SYNCRAG_EMBEDDING_BACKEND=sentence-transformers."
+            ) from exc
+        except OSError as exc:
+            raise EmbeddingModelError(
+                f"Could not export the ONNX embedding model into {self._model_dir} "
+                f"({exc.strerror or type(exc).__name__}); set {MODEL_DIR_SETTING} to a writable "
+                "folder."
+            ) from exc
 
     def _loaded_session(self) -> tuple[onnxruntime.InferenceSession, Tokenizer]:
         manifest = self._loaded_manifest()
@@ -193,7 +202,7 @@ class OnnxEmbedder(Embedder):
         except Exception as exc:
             raise EmbeddingModelError(
                 f"Could not load the ONNX model {path} ({type(exc).__name__}); export it again "
-                f"with `python -m resources.embedding.export_onnx --out {self._model_dir} --force`."
+                f"with `{EXPORT_COMMAND} {self._model_dir} --force`."
             ) from exc
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from resources.embedding.build_once import build_once
 from resources.embedding.errors import EmbeddingModelError
 from resources.embedding.onnx_files import (
     FP32_FILE,
@@ -26,12 +27,12 @@ from resources.embedding.onnx_files import (
     MANIFEST_FILE,
     OUTPUT_NAME,
     OnnxManifest,
-    read_manifest,
+    current_manifest,
     source_sha256,
 )
 from resources.embedding.tokenizer import PACKAGED_MODEL_NAME, packaged_model_path
 
-_TMP_SUFFIX = ".tmp"
+logger = logging.getLogger("syncrag.embedding")
 
 
 @dataclass(frozen=True)
@@ -57,34 +58,45 @@ def export_onnx_models(out_dir: Path, *, force: bool = False) -> ExportResult:
     """Write `model.onnx` and `model.int8.onnx` for the packaged model into `out_dir`.
 
     Skips the work when `out_dir` already holds a complete export of the same source files
-    (same hash), unless `force`. Needs torch, transformers, onnx, onnxscript and onnxruntime;
-    never the network.
+    (same hash), unless `force`. The export is written into a scratch folder beside `out_dir`
+    and renamed into place, under a file lock: processes exporting at once export once between
+    them, and none ever reads half an export. Needs torch, transformers, onnx, onnxscript and
+    onnxruntime; never the network.
     """
     started = time.perf_counter()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     source = packaged_model_path()
     source_hash = source_sha256(source)
-    current = read_manifest(out_dir)
-    if current is not None and current.source_sha256 == source_hash and not force:
-        return ExportResult(out_dir, current, exported=False, seconds=time.perf_counter() - started)
 
+    def current(directory: Path) -> OnnxManifest | None:
+        return None if force else current_manifest(directory, source_hash)
+
+    def build(scratch: Path) -> OnnxManifest:
+        logger.warning(
+            "Exporting the embedding model %s to ONNX in %s (once; about 20 s).",
+            PACKAGED_MODEL_NAME,
+            out_dir,
+        )
+        return _export_into(scratch, source, source_hash)
+
+    def waiting() -> None:
+        logger.warning("Waiting for another process exporting the ONNX model in %s.", out_dir)
+
+    manifest, exported = build_once(out_dir, current=current, build=build, on_wait=waiting)
+    seconds = time.perf_counter() - started
+    if exported:
+        logger.warning("Exported the ONNX embedding model to %s in %.0f s.", out_dir, seconds)
+    return ExportResult(out_dir, manifest, exported=exported, seconds=seconds)
+
+
+def _export_into(directory: Path, source: Path, source_hash: str) -> OnnxManifest:
+    """Export and quantize into an empty `directory`; the manifest is written last."""
     shape = _source_shape(source)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # The manifest goes first and comes back last: a crash in between leaves no export that
-    # looks complete.
-    (out_dir / MANIFEST_FILE).unlink(missing_ok=True)
-    fp32_tmp = out_dir / (FP32_FILE + _TMP_SUFFIX)
-    int8_tmp = out_dir / (INT8_FILE + _TMP_SUFFIX)
-    try:
-        torch_version = _export_fp32(source, fp32_tmp, shape)
-        kept_fp32 = _ffn_output_nodes(fp32_tmp, shape)
-        ort_version = _quantize_int8(fp32_tmp, int8_tmp, kept_fp32)
-        fp32_tmp.replace(out_dir / FP32_FILE)
-        int8_tmp.replace(out_dir / INT8_FILE)
-    finally:
-        fp32_tmp.unlink(missing_ok=True)
-        int8_tmp.unlink(missing_ok=True)
+    fp32 = directory / FP32_FILE
+    torch_version = _export_fp32(source, fp32, shape)
+    kept_fp32 = _ffn_output_nodes(fp32, shape)
+    ort_version = _quantize_int8(fp32, directory / INT8_FILE, kept_fp32)
     manifest = OnnxManifest(
         model_name=PACKAGED_MODEL_NAME,
         source_sha256=source_hash,
@@ -97,10 +109,8 @@ def export_onnx_models(out_dir: Path, *, force: bool = False) -> ExportResult:
         torch_version=torch_version,
         onnxruntime_version=ort_version,
     )
-    manifest_tmp = out_dir / (MANIFEST_FILE + _TMP_SUFFIX)
-    manifest_tmp.write_text(manifest.to_json(), encoding="utf-8")
-    manifest_tmp.replace(out_dir / MANIFEST_FILE)
-    return ExportResult(out_dir, manifest, exported=True, seconds=time.perf_counter() - started)
+    (directory / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
+    return manifest
 
 
 def _source_shape(source: Path) -> _SourceShape:

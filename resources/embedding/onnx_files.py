@@ -1,16 +1,21 @@
-"""The on-disk layout of an ONNX export of the packaged model: files, manifest, source hash."""
+"""The on-disk layout of an ONNX export of the packaged model: where it lives, its files, its
+manifest and the hash of the model files it was made from."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from resources.embedding.errors import EmbeddingModelError
+from resources.embedding.tokenizer import PACKAGED_MODEL_NAME
 
-DEFAULT_ONNX_DIR = Path(".syncrag/models/all-MiniLM-L6-v2-onnx")
+MODEL_DIR_SETTING = "SYNCRAG_MODEL_DIR"
+# The export's folder inside the model folder (SYNCRAG_MODEL_DIR or the per-user cache).
+ONNX_EXPORT_NAME = f"{PACKAGED_MODEL_NAME}-onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
 MANIFEST_FILE = "export.json"
@@ -61,12 +66,26 @@ class OnnxManifest:
         return cls(**raw)
 
 
-def missing_export_message(model_dir: Path) -> str:
-    """The one-sentence fix for an absent or stale export of `model_dir`."""
-    return (
-        f"The ONNX embedding model is missing or out of date in {model_dir}: run `make setup` "
-        f"or `{EXPORT_COMMAND} {model_dir}`."
-    )
+def default_model_dir(environ: Mapping[str, str]) -> Path:
+    """Where syncrag keeps exported models: SYNCRAG_MODEL_DIR, else the per-user cache.
+
+    The cache is `$XDG_CACHE_HOME/syncrag/models`, or `~/.cache/syncrag/models` when
+    XDG_CACHE_HOME is unset or relative (the XDG spec says to ignore a relative one), so that a
+    run finds the export whatever folder it starts in.
+    """
+    chosen = (environ.get(MODEL_DIR_SETTING) or "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    cache = (environ.get("XDG_CACHE_HOME") or "").strip()
+    if not cache or not Path(cache).is_absolute():
+        home = (environ.get("HOME") or "").strip()
+        cache = str(Path(home) / ".cache") if home else str(Path.home() / ".cache")
+    return Path(cache) / "syncrag" / "models"
+
+
+def onnx_export_dir(model_dir: Path | str) -> Path:
+    """The folder of the packaged model's ONNX export inside a model folder."""
+    return Path(model_dir).expanduser() / ONNX_EXPORT_NAME
 
 
 def read_manifest(model_dir: Path) -> OnnxManifest | None:
@@ -81,6 +100,23 @@ def read_manifest(model_dir: Path) -> OnnxManifest | None:
         return None
     files = (model_dir / manifest.fp32_file, model_dir / manifest.int8_file)
     if not all(file.is_file() for file in files):
+        return None
+    return manifest
+
+
+def current_manifest(model_dir: Path, source_hash: str) -> OnnxManifest | None:
+    """The manifest of a complete export of the packaged model files hashing to `source_hash`
+    that this version of the embedder can run, or None (missing, stale or foreign: export it)."""
+    manifest = read_manifest(model_dir)
+    if manifest is None:
+        return None
+    # An export of other weights or another tokenizer would give other vectors under the same
+    # collection name: treat it as stale rather than drift silently.
+    if (
+        manifest.model_name != PACKAGED_MODEL_NAME
+        or manifest.source_sha256 != source_hash
+        or manifest.pooling != "mean"
+    ):
         return None
     return manifest
 
