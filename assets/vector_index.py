@@ -14,7 +14,7 @@ from dagster import (
 )
 
 from assets.synced_records import synced_records
-from ingest import Indexer, IndexReport
+from ingest import CollectionSwitch, Indexer, IndexReport, follow_collection
 from ingest.consistency import check_user_index
 from pipelines.partitions import users_partitions
 from resources.embedder_resource import EmbedderResource
@@ -36,7 +36,8 @@ VECTOR_STORE_POOL = "syncrag_vector_store"
     kinds={"qdrant", "pytorch"},
     pool=VECTOR_STORE_POOL,
     description="Chunks of the user's records, embedded once and kept in Qdrant: pending records "
-    "are indexed (only new chunk texts embedded), tombstoned ones purged.",
+    "are indexed (only new chunk texts embedded), tombstoned ones purged; a new embedding model "
+    "or runtime (its own collection) re-indexes the user's records into it.",
     check_specs=[
         AssetCheckSpec(
             INDEX_CHECK,
@@ -59,6 +60,14 @@ def vector_index(
     store = vector_store.get_store(model.model_name, model.dimension)
     ledger = state.get_store()
     started = time.perf_counter()
+    # A new model or runtime has a collection of its own: re-index the user's records into it.
+    switch = follow_collection(ledger, store, user_id)
+    if switch.switched:
+        context.log.info(
+            f"{store.collection_name} is configured but {user_id}'s records were indexed into "
+            f"{switch.previous or 'an unrecorded collection'}: re-indexing "
+            f"{switch.records_reindexed} records into it"
+        )
     report = Indexer(
         client=sync_api.get_client(),
         state=ledger,
@@ -73,7 +82,7 @@ def vector_index(
 
     consistency = check_user_index(ledger, store, user_id)
     return MaterializeResult(
-        metadata=_metadata(report, seconds, store.collection_name),
+        metadata=_metadata(report, seconds, store.collection_name, switch),
         check_results=[
             AssetCheckResult(
                 check_name=INDEX_CHECK,
@@ -94,8 +103,11 @@ def vector_index(
     )
 
 
-def _metadata(report: IndexReport, seconds: float, collection: str) -> dict[str, Any]:
+def _metadata(
+    report: IndexReport, seconds: float, collection: str, switch: CollectionSwitch
+) -> dict[str, Any]:
     metadata: dict[str, Any] = {
+        "records_reindexed_for_new_collection": switch.records_reindexed,
         "records_indexed": report.records_indexed,
         "records_errored": report.records_errored,
         "records_deferred": report.records_deferred,
@@ -112,6 +124,10 @@ def _metadata(report: IndexReport, seconds: float, collection: str) -> dict[str,
         "seconds_total": round(seconds, 3),
         "collection": collection,
     }
+    if switch.switched:
+        metadata["previous_collection"] = switch.previous or "(not recorded)"
+    if switch.stale_points_deleted:
+        metadata["stale_points_deleted_from_collection"] = switch.stale_points_deleted
     if report.errors:
         metadata["errors"] = MetadataValue.md(
             "\n".join(f"- **{name}**: {reason}" for name, reason in report.errors)
