@@ -107,6 +107,9 @@ class LiveStack:
             "SYNCRAG_SIGNING_KEY_PATH": str(self.private_key),
             "SYNCRAG_STATE_URL": self.state_url,
             "SYNCRAG_QDRANT_EDGE_PATH": str(self.edge_path),
+            # The bench measures torch throughout (its peers run the same model), and the
+            # latency probe searches the torch model's collection: not the default runtime.
+            "SYNCRAG_EMBEDDING_BACKEND": "sentence-transformers",
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }

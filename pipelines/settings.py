@@ -62,8 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SYNCRAG_EMBEDDING_BACKEND",
-        "sentence-transformers",
-        "Embedding runtime: sentence-transformers, onnx, onnx-int8 or fake (tests).",
+        "onnx-int8",
+        "Embedding runtime: onnx-int8 (ONNX Runtime, int8 weights), onnx (fp32), "
+        "sentence-transformers (torch) or fake (tests); see Embedding runtimes below.",
     ),
     Setting(
         "SYNCRAG_EMBEDDING_MODEL",

@@ -21,8 +21,8 @@ class EmbedderResource(ConfigurableResource):
     """The embedding model (loaded once per process) and the token-aware chunker."""
 
     backend: str = Field(
-        default="sentence-transformers",
-        description="sentence-transformers, onnx, onnx-int8 or fake (SYNCRAG_EMBEDDING_BACKEND).",
+        default="onnx-int8",
+        description="onnx-int8, onnx, sentence-transformers or fake (SYNCRAG_EMBEDDING_BACKEND).",
     )
     model: str | None = Field(
         default=None,

@@ -14,7 +14,7 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert settings.sync_api_url == "http://127.0.0.1:8787"
     assert settings.state_url == "sqlite:///.syncrag/state.db"
     assert settings.qdrant_url is None
-    assert settings.embedding_backend == "sentence-transformers"
+    assert settings.embedding_backend == "onnx-int8"
     assert settings.reconcile_max_delete_share == 0.5
     assert not settings.signing_key_set
 
