@@ -143,6 +143,7 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.slow
 def test_two_processes_at_once_build_once_and_the_second_finds_the_first_ones(
     tmp_path: Path,
 ) -> None:
