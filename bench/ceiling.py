@@ -1,45 +1,41 @@
-"""The ceiling: the embedding model alone, encoding exactly the texts the pipeline embedded."""
+"""The ceiling: the embedding runtime alone, encoding exactly the texts the pipeline embedded."""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from resources.embedding import packaged_model_path
+from pipelines.settings import SETTINGS
+from resources.embedding import Embedder, embedder_from_settings
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
+# The runtime a user gets unless they choose: what the bench measures unless told otherwise.
+DEFAULT_BACKEND = next(s.default for s in SETTINGS if s.name == "SYNCRAG_EMBEDDING_BACKEND") or ""
 WARM_UP_TEXTS = ["A short sentence to load the kernels.", "Another one, a little longer than it."]
 
 
-def load_packaged_model(device: str = "cpu") -> SentenceTransformer:
-    """The packaged all-MiniLM-L6-v2 as a bare SentenceTransformer, from disk only."""
+def runtime_embedder(backend: str, batch_size: int) -> Embedder:
+    """A fresh embedder of `backend` (an SYNCRAG_EMBEDDING_BACKEND value), model loaded."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(packaged_model_path()), device=device)
+    embedder = embedder_from_settings(backend, None, "cpu", batch_size)
+    embedder.embed(WARM_UP_TEXTS)
+    return embedder
 
 
 class ModelCeiling:
-    """Times `SentenceTransformer.encode` with the pipeline's batch size, nothing else around it."""
+    """Times the model alone: one call of an embedder of its own over all the texts.
 
-    def __init__(self, model: SentenceTransformer, *, batch_size: int = 32) -> None:
-        self.model = model
-        self.batch_size = batch_size
+    The embedder is a separate instance of syncrag's runtime, so the ceiling shares no state
+    (a session, caches) with the pipeline it is compared with. Both runtimes sort one call's
+    texts by length before batching, so one call is the best batching the model can get.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
 
     def encode(self, texts: Sequence[str]) -> list[list[float]]:
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return vectors.tolist()
+        return self.embedder.embed(list(texts))
 
     def measure(self, texts: Sequence[str]) -> tuple[float, float] | None:
         """(wall, CPU) seconds to embed `texts` in one call; None when there is nothing to embed.

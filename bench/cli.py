@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.results import BenchResults
 from bench.run import BenchConfig, run_benchmarks, write_outputs
 from bench.targets import evaluate_targets
+from resources.embedding import BACKENDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.memory_embedder,
         help="embedder of the memory runs (default fake: the real one takes ~10x the ingest)",
     )
+    parser.add_argument(
+        "--embedding-backend",
+        choices=[b for b in BACKENDS if b != "fake"],
+        default=defaults.embedding_backend,
+        help="runtime of syncrag, the ceiling and the peers alike "
+        f"(default {defaults.embedding_backend}, syncrag's default)",
+    )
     parser.add_argument("--out", type=Path, default=defaults.out_dir, help="results folder")
     parser.add_argument(
         "--no-docs", action="store_true", help="leave docs/benchmarks.md alone (--quick implies it)"
@@ -68,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         scale=args.scale,
         latency_changes=args.latency_changes,
         memory_embedder=args.memory_embedder,
+        embedding_backend=args.embedding_backend,
         run_memory=not args.skip_memory,
         run_latency=not args.skip_latency,
         out_dir=args.out,

@@ -85,6 +85,7 @@ def measure_latency(
     *,
     repo_root: Path,
     embedder: Embedder,
+    backend: str,
     changes: int = 20,
     seed: int = 0,
     timeout_s: float = 180.0,
@@ -93,7 +94,7 @@ def measure_latency(
 ) -> LatencyResult:
     """p50 and p95 of change-to-searchable seconds over `changes` one-page documents."""
     pages = one_page_documents(INITIAL_DOCUMENTS + changes, seed=seed)
-    stack = LiveStack(workdir, repo_root)
+    stack = LiveStack(workdir, repo_root, embedding_backend=backend)
     for number, body in enumerate(pages[:INITIAL_DOCUMENTS]):
         write_atomically(stack.folder / "seed" / f"page-{number:02d}.md", body + "\n")
     store = EdgeVectorStore(
@@ -153,7 +154,7 @@ def measure_latency(
         f"{count} searches failed and were retried: {reason}"
         for reason, count in probe.failures.items()
     ]
-    cold = cold_start_seconds(repo_root)
+    cold = cold_start_seconds(repo_root, backend)
     notes.append(
         f"what every run process pays before its work, timed in a fresh process after the "
         f"measure: importing the code location {cold['code_location_s']:.1f} s, loading the "
@@ -194,21 +195,21 @@ class SearchProbe:
 
 
 COLD_START_PROBE = """
-import json, time
+import json, sys, time
 started = time.perf_counter()
 import pipelines.definitions
 loaded = time.perf_counter()
-from resources.embedding import SentenceTransformerEmbedder
-SentenceTransformerEmbedder().embed(["a first text"])
+from resources.embedding import embedder_from_settings
+embedder_from_settings(sys.argv[1], None, "cpu", 32).embed(["a first text"])
 print(json.dumps({"code_location_s": loaded - started, "model_s": time.perf_counter() - loaded}))
 """
 
 
-def cold_start_seconds(repo_root: Path) -> dict[str, float]:
+def cold_start_seconds(repo_root: Path, backend: str) -> dict[str, float]:
     """Seconds a fresh process spends importing the code location, then loading the model."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", COLD_START_PROBE],
+        [sys.executable, "-c", COLD_START_PROBE, backend],
         cwd=repo_root,
         env=env,
         capture_output=True,

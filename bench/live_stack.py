@@ -56,8 +56,9 @@ telemetry:
 class LiveStack:
     """Receiver, emulator and dagster-daemon over one workdir, started and stopped together."""
 
-    def __init__(self, workdir: Path, repo_root: Path) -> None:
+    def __init__(self, workdir: Path, repo_root: Path, *, embedding_backend: str) -> None:
         self.workdir = workdir
+        self.embedding_backend = embedding_backend
         self.repo_root = repo_root
         self.corpus = workdir / "corpus"
         self.folder = pipeline_folder(self.corpus, USER)
@@ -107,9 +108,8 @@ class LiveStack:
             "SYNCRAG_SIGNING_KEY_PATH": str(self.private_key),
             "SYNCRAG_STATE_URL": self.state_url,
             "SYNCRAG_QDRANT_EDGE_PATH": str(self.edge_path),
-            # The bench measures torch throughout (its peers run the same model), and the
-            # latency probe searches the torch model's collection: not the default runtime.
-            "SYNCRAG_EMBEDDING_BACKEND": "sentence-transformers",
+            # The runtime the rest of the bench measures: the probe searches its collection.
+            "SYNCRAG_EMBEDDING_BACKEND": self.embedding_backend,
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }

@@ -10,8 +10,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.ceiling import DEFAULT_BACKEND
 from ingest import Indexer, pull_user
-from resources.embedding import Embedder, FakeEmbedder, SentenceTransformerEmbedder
+from resources.embedding import Embedder, FakeEmbedder, embedder_from_settings
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient, UserTokenSigner
 from resources.text import MarkdownChunker
@@ -47,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # 384 dimensions and 256 tokens, like all-MiniLM-L6-v2, so points weigh what real ones do.
     embedder: Embedder = (
-        SentenceTransformerEmbedder() if args.embedder == "real" else FakeEmbedder(384, 256)
+        embedder_from_settings(DEFAULT_BACKEND, None, "cpu", 32)
+        if args.embedder == "real"
+        else FakeEmbedder(384, 256)
     )
     args.workdir.mkdir(parents=True, exist_ok=True)
     state = StateStore.open(f"sqlite:///{args.workdir / 'state.db'}")

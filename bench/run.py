@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.ceiling import ModelCeiling, load_packaged_model
+from bench.ceiling import DEFAULT_BACKEND, ModelCeiling, runtime_embedder
 from bench.changes import plan_changes
 from bench.corpus import (
     BenchCorpus,
@@ -31,7 +31,7 @@ from bench.report import render_markdown
 from bench.results import BenchResults
 from bench.scenarios import ScenarioRunner
 from bench.targets import evaluate_targets
-from resources.embedding import SentenceTransformerEmbedder
+from resources.embedding import Embedder
 from resources.text import MarkdownChunker
 
 logger = logging.getLogger("bench")
@@ -53,6 +53,7 @@ class BenchConfig:
     latency_changes: int = 20
     python_docs_limit: int = 40
     memory_embedder: str = "fake"
+    embedding_backend: str = DEFAULT_BACKEND
     run_memory: bool = True
     run_latency: bool = True
     out_dir: Path = REPO_ROOT / "bench" / "results"
@@ -88,13 +89,11 @@ def run_benchmarks(
     ) as scratch:
         workdir = config.workdir or Path(scratch)
         say(
-            "Loading the embedding model (syncrag's embedder, and the bare model for the "
-            "ceiling and the peer)"
+            f"Loading the embedding runtime {config.embedding_backend} twice (syncrag's "
+            "embedder; the model alone, for the ceiling and the peers)"
         )
-        embedder = SentenceTransformerEmbedder(batch_size=EMBED_BATCH_SIZE)
-        embedder.embed(["warm up the syncrag embedder"])
-        ceiling = ModelCeiling(load_packaged_model(), batch_size=EMBED_BATCH_SIZE)
-        ceiling.warm_up()
+        embedder = runtime_embedder(config.embedding_backend, EMBED_BATCH_SIZE)
+        ceiling = ModelCeiling(runtime_embedder(config.embedding_backend, EMBED_BATCH_SIZE))
         chunker = MarkdownChunker(embedder.count_tokens, embedder.max_tokens)
 
         for corpus in _corpora(config, workdir, results, say):
@@ -191,7 +190,7 @@ def _latency(
     config: BenchConfig,
     workdir: Path,
     results: BenchResults,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     say: Callable[[str], None],
 ) -> None:
     say(f"Latency: {config.latency_changes} changes through the live stack")
@@ -200,6 +199,7 @@ def _latency(
             workdir / "latency",
             repo_root=REPO_ROOT,
             embedder=embedder,
+            backend=config.embedding_backend,
             changes=config.latency_changes,
             seed=config.seed,
             say=say,
@@ -218,8 +218,11 @@ def _standing_notes(config: BenchConfig) -> list[str]:
         "peers' time covers chunking (the same MarkdownChunker), hashing, embedding and their "
         "store, but not extraction: they are handed the same extracted Markdown, as a LangChain "
         "user would hand loader output to index().",
-        "The ceiling embeds all of a scenario's texts in one `SentenceTransformer.encode` call "
-        f"(batch size {EMBED_BATCH_SIZE}); syncrag embeds per record batch of 32 records.",
+        f"Embedding runtime: {config.embedding_backend} for syncrag, the ceiling and the peers "
+        f"alike (batch size {EMBED_BATCH_SIZE} texts for sentence-transformers; the onnx "
+        "runtimes batch by tokens). The ceiling embeds all of a scenario's texts in one call of "
+        "an embedder of its own; syncrag embeds per write batch (the records ready, up to 32 "
+        "records or 512 chunks).",
         f"Peer record manager: {RECORD_MANAGER}.",
         "Peak RSS in the scenario tables is this whole bench process (both model copies, the "
         "peers' in-memory stores), sampled every 20 ms during syncrag's pass; the memory section "
