@@ -37,15 +37,22 @@ class Embedder(ABC):
         """
         if not texts:
             return []
+        return self._encode_checked(list(texts))
+
+    def _encode_checked(self, texts: list[str]) -> list[list[float]]:
+        """Checks every text's length, then encodes. A runtime that tokenizes anyway overrides
+        this to check the lengths of its own tokenization instead of counting twice."""
+        self._check_lengths([self.count_tokens(text) for text in texts])
+        return self._encode(texts)
+
+    def _check_lengths(self, counts: Sequence[int]) -> None:
         limit = self.max_tokens
-        for position, text in enumerate(texts):
-            count = self.count_tokens(text)
+        for position, count in enumerate(counts):
             if count > limit:
                 raise EmbeddingInputTooLongError(
                     f"Text {position} has {count} tokens but {self.model_name} reads at most "
                     f"{limit}; chunk it with MarkdownChunker before embedding."
                 )
-        return self._encode(list(texts))
 
     @abstractmethod
     def _encode(self, texts: list[str]) -> list[list[float]]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 from resources.embedding.base import Embedder
 from resources.embedding.errors import EmbeddingConfigError, EmbeddingModelError
@@ -118,11 +118,22 @@ class OnnxEmbedder(Embedder):
     def count_tokens(self, text: str) -> int:
         return self._counter(text)
 
-    def _encode(self, texts: list[str]) -> list[list[float]]:
+    def _encode_checked(self, texts: list[str]) -> list[list[float]]:
+        # One tokenization serves the length check and the model.
         session, tokenizer = self._loaded_session()
         encodings = tokenizer.encode_batch(texts, add_special_tokens=True)
+        self._check_lengths([len(encoding.ids) for encoding in encodings])
+        return self._run(session, encodings)
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        session, tokenizer = self._loaded_session()
+        return self._run(session, tokenizer.encode_batch(texts, add_special_tokens=True))
+
+    def _run(
+        self, session: onnxruntime.InferenceSession, encodings: list[Encoding]
+    ) -> list[list[float]]:
         lengths = [len(encoding.ids) for encoding in encodings]
-        vectors: _FloatArray = np.empty((len(texts), self.dimension), dtype=np.float32)
+        vectors: _FloatArray = np.empty((len(encodings), self.dimension), dtype=np.float32)
         batches = length_sorted_batches(
             lengths, max_texts=self._batch_size, max_tokens=self._max_batch_tokens
         )
@@ -171,9 +182,8 @@ class OnnxEmbedder(Embedder):
         manifest = self._loaded_manifest()
         with self._lock:
             if self._session is None or self._tokenizer is None:
+                # Truncation off: Embedder.embed checks the lengths of this tokenization.
                 tokenizer = load_packaged_tokenizer()
-                # Embedder.embed refuses longer texts; this only guards direct callers.
-                tokenizer.enable_truncation(manifest.max_tokens)
                 file = manifest.int8_file if self._quantized else manifest.fp32_file
                 self._session = self._open_session(self._model_dir / file)
                 self._tokenizer = tokenizer
