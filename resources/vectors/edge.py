@@ -61,7 +61,8 @@ logger = logging.getLogger(__name__)
 _PAGE = 256
 _CONFIG_FILE = "edge_config.json"  # written by EdgeShard.create: its presence means "load"
 _FIRST_RETRY_DELAY = 0.05
-_MAX_RETRY_DELAY = 0.1  # polling a lock file is cheap; a longer sleep lets a busy writer starve readers
+# Polling a lock file is cheap; a longer sleep would let a busy writer starve the readers.
+_MAX_RETRY_DELAY = 0.1
 
 _T = TypeVar("_T")
 
