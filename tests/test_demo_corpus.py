@@ -9,7 +9,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import markitdown
 import pytest
 
 import demo
@@ -34,6 +33,7 @@ from demo import (
     synthetic_documents,
     word_count,
 )
+from resources.text import extract_markdown
 
 SAMPLE = """Intro paragraph about the Harbour Street store.
 
@@ -51,9 +51,8 @@ A paragraph naming Marisol Okafor and 57 °C.
 
 
 def extract(data: bytes, fmt: str) -> str:
-    """The Markdown that markitdown reads back from a rendered file."""
-    result = markitdown.MarkItDown().convert_stream(io.BytesIO(data), file_extension=f".{fmt}")
-    return result.markdown
+    """The Markdown that syncrag's extractor reads back from a rendered file."""
+    return extract_markdown(data, mime_type=None, name=f"document.{fmt}")
 
 
 @pytest.fixture(scope="module")
