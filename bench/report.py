@@ -20,8 +20,8 @@ MEMORY_METHOD = (
 )
 FAKE_EMBEDDER_NOTE = (
     "The fake (hashing, 384-dimension) embedder stands in for the model: the real one would "
-    "take about 10x the initial ingest, and its fixed memory (about 0.6 GiB more RSS, torch and "
-    "the weights) would only flatten the ratio."
+    "take the model's time on top (see the initial ingest), and its fixed memory (the runtime "
+    "and the weights, the same at every size) would only flatten the ratio."
 )
 PHASE_LABELS = {
     "to_inbox": "file written -> webhook in the inbox",
