@@ -95,7 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
-        "SYNCRAG_SENSOR_INTERVAL_SECONDS", "5", "How often the webhook sensor reads the inbox."
+        "SYNCRAG_SENSOR_INTERVAL_SECONDS",
+        "2",
+        "Seconds between the webhook sensor's reads of the inbox.",
     ),
     Setting(
         "SYNCRAG_INCREMENTAL_POLL_CRON",

@@ -27,6 +27,13 @@ run_coordinator:
   class: QueuedRunCoordinator
   config:
     dequeue_interval_seconds: 1
+# The webhook sensor ticks every few seconds: keep a day of its skipped ticks, not forever.
+retention:
+  sensor:
+    purge_after_days:
+      skipped: 1
+      failure: 30
+      success: 30
 telemetry:
   enabled: false
 """
