@@ -25,6 +25,8 @@ class FaultConfig:
     # "truncate": it answers an empty page claiming remainingRecords=0 (a silent cut).
     feed_break: str = "none"
     feed_break_after_pages: int = 1
+    # Every Permissions API request (`/api/permissions/...`) answers this status; 0 = off.
+    permissions_status: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -44,6 +46,8 @@ class FaultConfig:
             )
         if self.feed_break_after_pages < 1:
             raise ValueError("Fault feed_break_after_pages must be at least 1.")
+        if self.permissions_status and not 400 <= self.permissions_status <= 599:
+            raise ValueError("Fault permissions_status must be 0 (off) or an HTTP error status.")
         if self.latency_ms < 0 or self.retry_after_s < 0:
             raise ValueError("Fault latency_ms and retry_after_s must not be negative.")
 

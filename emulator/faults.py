@@ -97,7 +97,8 @@ class FaultInjector:
 
 
 class FaultMiddleware:
-    """ASGI middleware adding latency, 429s and 5xx to the Paragon routes (`/api/...`) only."""
+    """ASGI middleware adding latency, 429s and 5xx to the Paragon routes (`/api/...`) only, and
+    taking the Permissions API down on request."""
 
     def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
         self.app = app
@@ -110,6 +111,11 @@ class FaultMiddleware:
         latency_ms = self.injector.config.latency_ms
         if latency_ms > 0:
             await anyio.sleep(latency_ms / 1000)
+        down = self.injector.config.permissions_status
+        if down and str(scope.get("path", "")).startswith("/api/permissions/"):
+            response = JSONResponse({"message": "Permissions API unavailable"}, status_code=down)
+            await response(scope, receive, send)
+            return
         fault = self.injector.http_fault()
         if fault is None:
             await self.app(scope, receive, send)

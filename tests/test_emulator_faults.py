@@ -76,10 +76,34 @@ async def test_faults_from_config_are_on_from_the_start(
 
 
 async def test_invalid_fault_settings_are_400(emu: Harness) -> None:
-    for body in ({"rate_429": 1.5}, {"feed_break": "sometimes"}, {"no_such_fault": 1}):
+    for body in (
+        {"rate_429": 1.5},
+        {"feed_break": "sometimes"},
+        {"permissions_status": 200},
+        {"no_such_fault": 1},
+    ):
         response = await emu.client.post("/_emulator/faults", json=body)
         assert response.status_code == 400
         assert response.json()["message"]
+
+
+async def test_permissions_api_down_while_the_sync_api_works(emu: Harness) -> None:
+    sync_id = await emu.enable(USER)
+    await emu.run(sync_id, "initial")
+    [record, *_] = (await emu.page(USER, sync_id))["data"]
+    await emu.client.post("/_emulator/faults", json={"permissions_status": 503})
+    body = {"object": record["id"], "role": "can_read"}
+    response = await emu.client.post(
+        f"/api/permissions/{sync_id}/list-users", json=body, headers=emu.headers(USER)
+    )
+    assert response.status_code == 503
+    assert len((await emu.page(USER, sync_id))["data"]) == 6
+
+    await emu.client.post("/_emulator/faults", json={"permissions_status": 0})
+    response = await emu.client.post(
+        f"/api/permissions/{sync_id}/list-users", json=body, headers=emu.headers(USER)
+    )
+    assert response.json() == {"users": [f"{USER}@example.com"]}
 
 
 async def test_listing_that_fails_after_n_pages(emu: Harness) -> None:
