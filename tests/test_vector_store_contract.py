@@ -128,6 +128,35 @@ def test_search_never_returns_another_users_points(store: VectorStore) -> None:
         assert index.search("carol", X, limit=10) == []
 
 
+def test_search_readable_by_keeps_listed_readers_and_unknown_readers(store: VectorStore) -> None:
+    shared = point("alice", "r1", X, "shared", readers=["alice@example.com", "dan@example.com"])
+    private = point("alice", "r2", X, "private", readers=["alice@example.com"])
+    unknown = point("alice", "r3", X, "unknown")
+    empty = point("alice", "r4", X, "empty", readers=[])
+    bobs = point("bob", "r5", X, "bobs")
+    with store.open() as index:
+        index.upsert("alice", [shared, private, unknown, empty])
+        index.upsert("bob", [bobs])
+        for_dan = {h.id for h in index.search("alice", X, limit=10, readable_by="dan@example.com")}
+        for_alice = {
+            h.id for h in index.search("alice", X, limit=10, readable_by="alice@example.com")
+        }
+        everyone = {h.id for h in index.search("alice", X, limit=10)}
+        for_dan_in_bob = index.search("bob", X, limit=10, readable_by="dan@example.com")
+    assert for_dan == {shared.id, unknown.id, empty.id}
+    assert for_alice == {shared.id, private.id, unknown.id, empty.id}
+    assert everyone == for_alice
+    # Unknown readers pass the filter, but never across tenants.
+    assert [h.id for h in for_dan_in_bob] == [bobs.id]
+
+
+def test_search_readable_by_needs_a_lower_case_email(store: VectorStore) -> None:
+    with store.open() as index:
+        for email in ("", "  ", "Dan@Example.com"):
+            with pytest.raises(ValueError, match="email"):
+                index.search("alice", X, limit=1, readable_by=email)
+
+
 def test_delete_points_deletes_only_the_named_points(store: VectorStore) -> None:
     keep = point("alice", "r1", X, "keep")
     drop = point("alice", "r1", Y, "drop")

@@ -10,12 +10,14 @@ from resources.vectors.edge import EdgeVectorIndex, EdgeVectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.factory import vector_store_from_settings
 from resources.vectors.naming import POINT_ID_NAMESPACE, collection_name_for, point_id_for
+from resources.vectors.validation import READERS_FIELD
 
 if TYPE_CHECKING:
     from resources.vectors.qdrant_server import QdrantServerVectorIndex, QdrantServerVectorStore
 
 __all__ = [
     "POINT_ID_NAMESPACE",
+    "READERS_FIELD",
     "EdgeVectorIndex",
     "EdgeVectorStore",
     "QdrantServerVectorIndex",

@@ -69,8 +69,19 @@ class VectorIndex(ABC):
         """The points of `user_id` among `point_ids` (missing or other users' ids are skipped)."""
 
     @abstractmethod
-    def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
-        """The `limit` points of `user_id` nearest to `vector`, most similar first."""
+    def search(
+        self,
+        user_id: str,
+        vector: Sequence[float],
+        limit: int = 10,
+        *,
+        readable_by: str | None = None,
+    ) -> list[SearchHit]:
+        """The `limit` points of `user_id` nearest to `vector`, most similar first.
+
+        With `readable_by` (a lower-case email), only points whose `readers` payload names it
+        or that have no `readers` at all (unknown): the caller confirms what it returns.
+        """
 
     @abstractmethod
     def scroll(

@@ -28,6 +28,7 @@ from qdrant_edge import (
     FieldCondition,
     Filter,
     HasIdCondition,
+    IsEmptyCondition,
     KeywordIndexParams,
     MatchAny,
     MatchValue,
@@ -43,9 +44,11 @@ from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorSt
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.points import paged_points, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
+    READERS_FIELD,
     canonical_point_id,
     check_limit,
     check_points,
+    check_reader,
     check_user_id,
     check_vector,
 )
@@ -188,8 +191,9 @@ def _ensure_payload_indexes(shard: EdgeShard) -> None:
         shard.update(
             UpdateOperation.create_field_index("user_id", KeywordIndexParams(is_tenant=True))
         )
-    if "record_id" not in existing:
-        shard.update(UpdateOperation.create_field_index("record_id", KeywordIndexParams()))
+    for field_name in ("record_id", READERS_FIELD):
+        if field_name not in existing:
+            shard.update(UpdateOperation.create_field_index(field_name, KeywordIndexParams()))
 
 
 class EdgeVectorIndex(VectorIndex):
@@ -240,13 +244,30 @@ class EdgeVectorIndex(VectorIndex):
         flt = _user_filter(user_id, HasIdCondition(ids))
         return list(self._scroll(flt, with_payload=True, with_vectors=with_vectors))
 
-    def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
+    def search(
+        self,
+        user_id: str,
+        vector: Sequence[float],
+        limit: int = 10,
+        *,
+        readable_by: str | None = None,
+    ) -> list[SearchHit]:
         check_limit(limit)
+        flt = _user_filter(user_id)
+        if readable_by is not None:
+            # `should` beside `must`: at least one of them holds, a listed reader or no list.
+            flt = Filter(
+                must=[*(flt.must or [])],
+                should=[
+                    FieldCondition(key=READERS_FIELD, match=MatchValue(check_reader(readable_by))),
+                    IsEmptyCondition(READERS_FIELD),
+                ],
+            )
         hits = self._shard.query(
             QueryRequest(
                 limit=limit,
                 query=EdgeQuery.Nearest(check_vector(vector, self._dimension)),
-                filter=_user_filter(user_id),
+                filter=flt,
                 with_payload=True,
             )
         )

@@ -18,9 +18,11 @@ from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorSt
 from resources.vectors.errors import VectorStoreError
 from resources.vectors.points import paged_points, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
+    READERS_FIELD,
     canonical_point_id,
     check_limit,
     check_points,
+    check_reader,
     check_user_id,
     check_vector,
 )
@@ -140,7 +142,10 @@ class QdrantServerVectorStore(VectorStore):
                 qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True),
                 wait=True,
             )
-            client.create_payload_index(name, "record_id", qm.PayloadSchemaType.KEYWORD, wait=True)
+            for field_name in ("record_id", READERS_FIELD):
+                client.create_payload_index(
+                    name, field_name, qm.PayloadSchemaType.KEYWORD, wait=True
+                )
 
 
 class QdrantServerVectorIndex(VectorIndex):
@@ -193,12 +198,26 @@ class QdrantServerVectorIndex(VectorIndex):
         flt = _user_filter(user_id, qm.HasIdCondition(has_id=ids))
         return list(self._scroll(flt, with_payload=True, with_vectors=with_vectors))
 
-    def search(self, user_id: str, vector: Sequence[float], limit: int = 10) -> list[SearchHit]:
+    def search(
+        self,
+        user_id: str,
+        vector: Sequence[float],
+        limit: int = 10,
+        *,
+        readable_by: str | None = None,
+    ) -> list[SearchHit]:
         check_limit(limit)
+        flt = _user_filter(user_id)
+        if readable_by is not None:
+            # `should` beside `must`: at least one of them holds, a listed reader or no list.
+            flt.should = [
+                _match(READERS_FIELD, check_reader(readable_by)),
+                qm.IsEmptyCondition(is_empty=qm.PayloadField(key=READERS_FIELD)),
+            ]
         response = self._client.query_points(
             self._collection,
             query=check_vector(vector, self._dimension),
-            query_filter=_user_filter(user_id),
+            query_filter=flt,
             limit=limit,
             with_payload=True,
         )

@@ -8,7 +8,19 @@ from collections.abc import Sequence
 
 from resources.vectors.base import StoredPoint
 
-__all__ = ["canonical_point_id", "check_limit", "check_points", "check_user_id", "check_vector"]
+__all__ = [
+    "READERS_FIELD",
+    "canonical_point_id",
+    "check_limit",
+    "check_points",
+    "check_reader",
+    "check_user_id",
+    "check_vector",
+]
+
+# The payload field of permission hints: lower-case emails that may read the chunk's record.
+# A point without it has unknown readers.
+READERS_FIELD = "readers"
 
 
 def check_user_id(user_id: str) -> str:
@@ -16,6 +28,15 @@ def check_user_id(user_id: str) -> str:
     if not isinstance(user_id, str) or not user_id:
         raise ValueError("A vector-store call needs a non-empty user_id string.")
     return user_id
+
+
+def check_reader(email: str) -> str:
+    """`email` if it can be matched against `readers`, which holds lower-case emails."""
+    if not isinstance(email, str) or not email.strip():
+        raise ValueError("A permission-filtered search needs a non-empty reader email.")
+    if email != email.strip().lower():
+        raise ValueError(f"Reader email {email!r} must be lower-case without spaces around it.")
+    return email
 
 
 def canonical_point_id(point_id: str) -> str:
