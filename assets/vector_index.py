@@ -118,6 +118,8 @@ def _metadata(
         "points_upserted": report.points_upserted,
         "points_deleted": report.points_deleted,
         "payloads_refreshed": report.payloads_refreshed,
+        "records_with_readers": report.records_with_readers,
+        "readers_lookups_failed": report.readers_lookups_failed,
         "seconds_reading": round(report.seconds_reading, 3),
         "seconds_embedding": round(report.seconds_embedding, 3),
         "seconds_storing": round(report.seconds_storing, 3),

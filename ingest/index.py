@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ingest.content import ContentReader
+from ingest.content import FILE_PIPELINES, ContentReader
+from ingest.permissions import HintOutcome, ReaderHints
 from ingest.points import PlannedPoint, plan_points
 from ingest.prefetch import Prefetcher
 from resources.embedding import Embedder
@@ -49,6 +50,8 @@ class IndexReport:
     points_upserted: int = 0
     points_deleted: int = 0
     payloads_refreshed: int = 0
+    records_with_readers: int = 0
+    readers_lookups_failed: int = 0
     seconds_reading: float = 0.0
     seconds_embedding: float = 0.0
     seconds_storing: float = 0.0
@@ -68,6 +71,7 @@ class PreparedRecord:
     content_hash: str | None = None
     error: str | None = None
     deferred: str | None = None
+    hints: HintOutcome = HintOutcome.NOT_APPLICABLE
 
 
 class Indexer:
@@ -83,6 +87,7 @@ class Indexer:
         store: VectorStore,
         record_batch_size: int = 32,
     ) -> None:
+        self._client = client
         self._reader = ContentReader(client)
         self._state = state
         self._chunker = chunker
@@ -94,8 +99,9 @@ class Indexer:
         report = IndexReport()
         self._purge_tombstones(user_id, report)
         pipelines = {s.sync_id: s.pipeline for s in self._state.list_syncs(user_id)}
+        hints = ReaderHints(self._client)  # used by the reader thread only
         pending = (
-            self._prepare_one(record, pipelines.get(record.sync_id, "files"))
+            self._prepare_one(record, pipelines.get(record.sync_id, "files"), hints)
             for batch in self._batches(user_id, RecordState.PENDING)
             for record in batch
         )
@@ -123,7 +129,9 @@ class Indexer:
             yield rows
             after = (rows[-1].sync_id, rows[-1].record_id)
 
-    def _prepare_one(self, record: LedgerRecord, pipeline: str) -> PreparedRecord:
+    def _prepare_one(
+        self, record: LedgerRecord, pipeline: str, hints: ReaderHints
+    ) -> PreparedRecord:
         try:
             markdown = self._reader.markdown_for(record, pipeline)
         except ExtractionError as exc:
@@ -137,8 +145,12 @@ class Indexer:
             logger.exception("unexpected failure reading record %s", record.record_id)
             return PreparedRecord(record, error=f"unexpected {type(exc).__name__}: {exc}")
         chunks = self._chunker.split(markdown, title=record.name) if markdown.strip() else []
+        hint = hints.readers_of(record) if chunks and pipeline in FILE_PIPELINES else None
         return PreparedRecord(
-            record, points=plan_points(record, chunks), content_hash=_sha256(markdown)
+            record,
+            points=plan_points(record, chunks, readers=hint.readers if hint else None),
+            content_hash=_sha256(markdown),
+            hints=hint.outcome if hint else HintOutcome.NOT_APPLICABLE,
         )
 
     def _apply(self, user_id: str, prepared: list[PreparedRecord], report: IndexReport) -> None:
@@ -232,6 +244,10 @@ class Indexer:
                     chunk_count=len(item.points),
                 )
                 report.records_indexed += 1
+                if item.hints is HintOutcome.READERS:
+                    report.records_with_readers += 1
+                elif item.hints is HintOutcome.FAILED:
+                    report.readers_lookups_failed += 1
             if not changed:
                 # A newer version arrived while this one was being indexed; it stays pending.
                 report.records_superseded += 1

@@ -9,7 +9,7 @@ from typing import Any
 
 from resources.state import LedgerRecord
 from resources.text import Chunk
-from resources.vectors import point_id_for
+from resources.vectors import READERS_FIELD, point_id_for
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,15 @@ class PlannedPoint:
     payload: dict[str, Any]
 
 
-def plan_points(record: LedgerRecord, chunks: Sequence[Chunk]) -> list[PlannedPoint]:
-    """Points for a record's chunks.
+def plan_points(
+    record: LedgerRecord, chunks: Sequence[Chunk], *, readers: Sequence[str] | None = None
+) -> list[PlannedPoint]:
+    """Points for a record's chunks; `readers` (permission hints) go on every point, and None
+    leaves the field out ("unknown").
 
     The id hashes (user, sync, record, chunk text, occurrence), so an edit elsewhere in the
-    document leaves an unchanged chunk's point, and its embedding, where it is.
+    document leaves an unchanged chunk's point, and its embedding, where it is; a change of
+    payload only (new hints, a new title) re-writes the point with its old vector.
     """
     seen: Counter[str] = Counter()
     planned: list[PlannedPoint] = []
@@ -35,7 +39,10 @@ def plan_points(record: LedgerRecord, chunks: Sequence[Chunk]) -> list[PlannedPo
         point_id = point_id_for(
             record.user_id, record.sync_id, record.record_id, chunk.text, occurrence
         )
-        planned.append(PlannedPoint(id=point_id, text=chunk.text, payload=_payload(record, chunk)))
+        payload = _payload(record, chunk)
+        if readers is not None:
+            payload[READERS_FIELD] = list(readers)
+        planned.append(PlannedPoint(id=point_id, text=chunk.text, payload=payload))
     return planned
 
 
