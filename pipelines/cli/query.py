@@ -1,4 +1,5 @@
-"""`syncrag query --user U "text"`: the user's best matching chunks, with where they come from."""
+"""`syncrag query --user U "text" [--as EMAIL]`: the user's best matching chunks, with where
+they come from; with `--as`, only chunks of records EMAIL may read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 
 from rich.console import Console
 
-from ingest.search import search_user
+from ingest.search import PermittedHits, search_user, search_user_as
 from pipelines.cli import runtime
 from resources.vectors import SearchHit
 
@@ -17,19 +18,42 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("text", help="what to look for")
     parser.add_argument("-k", type=int, default=5, help="how many results (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="only chunks of files this person may read (checked with the Permissions API)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     model = runtime.embedder()
-    hits = search_user(model, runtime.vector_store(model), args.user, args.text, limit=args.k)
+    store = runtime.vector_store(model)
+    permitted: PermittedHits | None = None
+    if args.as_email is None:
+        hits = search_user(model, store, args.user, args.text, limit=args.k)
+    else:
+        with runtime.sync_client() as client:
+            permitted = search_user_as(
+                model, store, client, args.user, args.text, args.as_email, limit=args.k
+            )
+        hits = permitted.hits
     if args.json:
         import json
 
         for hit in hits:
             print(json.dumps({"id": hit.id, "score": hit.score, **hit.payload}))
         return 0
-    print_hits(Console(), args.user, args.text, hits)
+    console = Console()
+    print_hits(console, args.user, args.text, hits)
+    if permitted is not None and permitted.withheld_unconfirmed:
+        console.print(
+            f"  {permitted.withheld_unconfirmed} more result(s) withheld: the Permissions API "
+            f"could not confirm that {args.as_email} may read them.",
+            style="yellow",
+            highlight=False,
+        )
     return 0
 
 
