@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ingest.search import PermittedHits, search_user_as
+from pipelines.cli.main import main
 from tests.e2e.harness import Emulator, Syncrag, paragraphs_document
 
 OWNER = "alice@example.com"
@@ -168,3 +171,25 @@ def _contact(notes: str) -> str:
         )
         + "\n"
     )
+
+
+def test_the_query_command_filters_with_as(
+    emulator: Emulator,
+    syncrag: Syncrag,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write_files(emulator)
+    emulator.enable(syncrag.state, "alice")
+    syncrag.ingest("alice")
+    for name, value in syncrag.environ.items():
+        monkeypatch.setenv(name, value)
+
+    def query(*extra: str) -> set[str]:
+        assert main(["query", "--user", "alice", TOPIC, "-k", "10", "--json", *extra]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        return {json.loads(line)["title"] for line in lines}
+
+    assert query() == {"shared.md", "edited.md", "private.md"}
+    assert query("--as", DAN) == {"shared.md", "edited.md"}
+    assert query("--as", ERIN) == set()
