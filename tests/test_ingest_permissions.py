@@ -4,13 +4,22 @@ decides, and anything it does not confirm is withheld."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from ingest.permissions import MAX_CONSECUTIVE_FAILURES, HintOutcome, ReaderHint, ReaderHints
 from ingest.search import search_user_as
 from resources.embedding import FakeEmbedder
-from resources.sync_api import AccessCheck, AccessCheckResult, SyncApiBadRequest, SyncApiUnavailable
+from resources.state import LedgerRecord, RecordState
+from resources.sync_api import (
+    AccessCheck,
+    AccessCheckResult,
+    RetryPolicy,
+    SyncApiBadRequest,
+    SyncApiUnavailable,
+)
 from resources.vectors import (
     QdrantServerVectorStore,
     SearchHit,
@@ -18,6 +27,7 @@ from resources.vectors import (
     VectorStore,
     point_id_for,
 )
+from tests.test_sync_api_support import FakeParagon, make_client, reply
 
 USER = "alice"
 QUERY = "quarterly lighthouse budget"
@@ -170,3 +180,63 @@ def test_over_fetches_then_trims_to_the_limit(store: VectorStore, embedder: Fake
 def test_an_empty_email_is_refused(store: VectorStore, embedder: FakeEmbedder) -> None:
     with pytest.raises(ValueError, match="email"):
         search_user_as(embedder, store, FakePermissions({}), USER, QUERY, " user: ")
+
+
+def ledger_record(sync_id: str, record_id: str) -> LedgerRecord:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    return LedgerRecord(
+        sync_id=sync_id,
+        record_id=record_id,
+        user_id=USER,
+        external_id=None,
+        name=record_id,
+        mime_type="text/plain",
+        url=None,
+        source_updated_at=None,
+        metadata_hash="h",
+        content_hash=None,
+        state=RecordState.PENDING,
+        error=None,
+        attempts=0,
+        chunk_count=None,
+        raw={},
+        first_seen_at=now,
+        updated_at=now,
+    )
+
+
+def hints_over(fake: FakeParagon) -> ReaderHints:
+    return ReaderHints(make_client(fake, retry=RetryPolicy(max_attempts=1)))
+
+
+def test_readers_are_lower_cased_and_unknown_when_empty_or_possibly_cut() -> None:
+    path = "/api/permissions/s1/list-users"
+    fake = FakeParagon().on(
+        "POST",
+        path,
+        reply(body={"users": ["Dan@Example.com", "user:alice@example.com"]}),
+        reply(body={"users": []}),
+        reply(body={"users": [f"u{i}@example.com" for i in range(1000)]}),
+    )
+    hints = hints_over(fake)
+    first, empty, cut = (hints.readers_of(ledger_record("s1", f"r{i}")) for i in range(3))
+    assert first == ReaderHint(["alice@example.com", "dan@example.com"], HintOutcome.READERS)
+    assert empty.readers is None and cut.readers is None
+
+
+def test_a_sync_without_permission_sync_is_asked_once() -> None:
+    fake = FakeParagon().on(
+        "POST", "/api/permissions/crm/list-users", reply(400, {"message": "no"})
+    )
+    hints = hints_over(fake)
+    outcomes = [hints.readers_of(ledger_record("crm", f"r{i}")).outcome for i in range(5)]
+    assert outcomes == [HintOutcome.NOT_APPLICABLE] * 5
+    assert len(fake.requests) == 1
+
+
+def test_failures_never_raise_and_stop_the_asking_after_a_few_in_a_row() -> None:
+    fake = FakeParagon().on("POST", "/api/permissions/s1/list-users", reply(500, {"message": "x"}))
+    hints = hints_over(fake)
+    outcomes = [hints.readers_of(ledger_record("s1", f"r{i}")) for i in range(10)]
+    assert all(o == ReaderHint(None, HintOutcome.FAILED) for o in outcomes)
+    assert len(fake.requests) == MAX_CONSECUTIVE_FAILURES
