@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bench.recording import DelegatingEmbedder
 from demo import SampleDocument, normalize_space, sample_documents
 from resources.embedding import (
     DEFAULT_MAX_BATCH_TOKENS,
@@ -107,28 +108,13 @@ def recall_at_k(
     return hits / len(queries)
 
 
-class LengthSortedBatches(Embedder):
+class LengthSortedBatches(DelegatingEmbedder):
     """Another embedder fed the batches OnnxEmbedder makes: separates batching from runtime."""
 
     def __init__(self, inner: Embedder, *, batch_size: int, max_batch_tokens: int) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._batch_size = batch_size
         self._max_batch_tokens = max_batch_tokens
-
-    @property
-    def model_name(self) -> str:
-        return self._inner.model_name
-
-    @property
-    def dimension(self) -> int:
-        return self._inner.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self._inner.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self._inner.count_tokens(text)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         lengths = [self.count_tokens(text) for text in texts]

@@ -1,4 +1,4 @@
-"""An Embedder wrapper that records what the pipeline embeds and how long the model took.
+"""Embedder wrappers for the bench: a delegating base, and one that records what the pipeline embeds.
 
 The ceiling replays exactly the recorded texts through the bare model, so the pipeline's
 overhead is measured against the same work.
@@ -12,14 +12,11 @@ from collections.abc import Sequence
 from resources.embedding import Embedder
 
 
-class RecordingEmbedder(Embedder):
-    """Delegates to `inner`; keeps every text embedded and the seconds spent embedding."""
+class DelegatingEmbedder(Embedder):
+    """An Embedder that is `inner` in name, size and tokenizer; subclasses change how it embeds."""
 
     def __init__(self, inner: Embedder) -> None:
         self._inner = inner
-        self.texts: list[str] = []
-        self.seconds = 0.0
-        self.calls = 0
 
     @property
     def model_name(self) -> str:
@@ -36,6 +33,19 @@ class RecordingEmbedder(Embedder):
     def count_tokens(self, text: str) -> int:
         return self._inner.count_tokens(text)
 
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        return self._inner.embed(texts)
+
+
+class RecordingEmbedder(DelegatingEmbedder):
+    """Delegates to `inner`; keeps every text embedded and the seconds spent embedding."""
+
+    def __init__(self, inner: Embedder) -> None:
+        super().__init__(inner)
+        self.texts: list[str] = []
+        self.seconds = 0.0
+        self.calls = 0
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
@@ -45,10 +55,6 @@ class RecordingEmbedder(Embedder):
         self.calls += 1
         self.texts.extend(texts)
         return vectors
-
-    def _encode(self, texts: list[str]) -> list[list[float]]:
-        # Never reached: embed() is delegated whole, length checks included.
-        return self._inner.embed(texts)
 
     def take(self) -> tuple[list[str], float, int]:
         """The texts, model seconds and calls since the last take, and starts afresh."""
