@@ -1,4 +1,4 @@
-"""Embedder wrappers for the bench: a delegating base, and one that records what the pipeline embeds.
+"""Embedder wrappers for the bench: a delegating base, and one recording what the pipeline embeds.
 
 The ceiling replays exactly the recorded texts through the bare model, so the pipeline's
 overhead is measured against the same work.
