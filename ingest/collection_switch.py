@@ -10,12 +10,12 @@ still holds.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.consistency import check_user_index
-from resources.state import LedgerRecord, RecordState, StateStore
+from resources.state import RecordState, StateStore
 from resources.vectors import VectorStore
 
 logger = logging.getLogger("syncrag.ingest")
@@ -23,7 +23,6 @@ logger = logging.getLogger("syncrag.ingest")
 # Ledger states whose records the indexer brings in line by itself: pending records are diffed
 # against the points stored for them, deleted ones purged.
 _INDEXER_HANDLES = frozenset({RecordState.INDEXED, RecordState.PENDING, RecordState.DELETED})
-_LEDGER_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def _delete_stale_points(state: StateStore, store: VectorStore, user_id: str) ->
             points_by_record.setdefault(key, []).append(point.id)
     if not points_by_record:
         return 0  # a collection new to this user: nothing can be stale
-    for record in _all_records(state, user_id):
+    for record in itertools.chain.from_iterable(state.record_pages(user_id, list(RecordState))):
         if record.state in _INDEXER_HANDLES:
             points_by_record.pop(record.key, None)
     stale = [point_id for ids in points_by_record.values() for point_id in ids]
@@ -95,13 +94,3 @@ def _delete_stale_points(state: StateStore, store: VectorStore, user_id: str) ->
         return 0
     with store.open() as index:
         return index.delete_points(user_id, stale)
-
-
-def _all_records(state: StateStore, user_id: str) -> Iterator[LedgerRecord]:
-    after: tuple[str, str] | None = None
-    while True:
-        rows = state.records_in_state(user_id, list(RecordState), limit=_LEDGER_PAGE, after=after)
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -47,7 +48,8 @@ def check_user_index(state: StateStore, store: VectorStore, user_id: str) -> Con
             ] += 1
     report.points = sum(per_record.values())
 
-    ledger = {(r.sync_id, r.record_id): r for r in _all_records(state, user_id)}
+    pages = state.record_pages(user_id, list(RecordState))
+    ledger = {r.key: r for r in itertools.chain.from_iterable(pages)}
     for key, record in ledger.items():
         have = per_record.get(key, 0)
         if record.state == RecordState.INDEXED:
@@ -66,16 +68,6 @@ def check_user_index(state: StateStore, store: VectorStore, user_id: str) -> Con
         if key not in ledger:
             _note(report.orphan_points, f"record {key[1]} of sync {key[0]}: {count} points")
     return report
-
-
-def _all_records(state: StateStore, user_id: str):
-    after: tuple[str, str] | None = None
-    while True:
-        rows = state.records_in_state(user_id, list(RecordState), limit=1000, after=after)
-        if not rows:
-            return
-        yield from rows
-        after = (rows[-1].sync_id, rows[-1].record_id)
 
 
 def _note(bucket: list[str], text: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ingest.content import FILE_PIPELINES, ContentReader
@@ -102,7 +101,9 @@ class Indexer:
         hints = ReaderHints(self._client)  # used by the reader thread only
         pending = (
             self._prepare_one(record, pipelines.get(record.sync_id, "files"), hints)
-            for batch in self._batches(user_id, RecordState.PENDING)
+            for batch in self._state.record_pages(
+                user_id, [RecordState.PENDING], page_size=self._batch_size
+            )
             for record in batch
         )
         ahead = Prefetcher(pending, capacity=READ_AHEAD_RECORDS, name="syncrag-read")
@@ -117,17 +118,6 @@ class Indexer:
                 if not prepared:
                     return report
                 self._apply(user_id, prepared, report)
-
-    def _batches(self, user_id: str, state: RecordState) -> Iterator[list[LedgerRecord]]:
-        after: tuple[str, str] | None = None
-        while True:
-            rows = self._state.records_in_state(
-                user_id, [state], limit=self._batch_size, after=after
-            )
-            if not rows:
-                return
-            yield rows
-            after = (rows[-1].sync_id, rows[-1].record_id)
 
     def _prepare_one(
         self, record: LedgerRecord, pipeline: str, hints: ReaderHints
@@ -253,7 +243,9 @@ class Indexer:
                 report.records_superseded += 1
 
     def _purge_tombstones(self, user_id: str, report: IndexReport) -> None:
-        for batch in self._batches(user_id, RecordState.DELETED):
+        for batch in self._state.record_pages(
+            user_id, [RecordState.DELETED], page_size=self._batch_size
+        ):
             started = time.perf_counter()
             with self._store.open() as index:
                 for record in batch:

@@ -333,6 +333,32 @@ def test_records_in_state_walks_a_users_records_in_bounded_batches(store: StateS
     assert store.records_in_state("u3", [PENDING], limit=10) == []
 
 
+def test_record_pages_visits_every_record_once_while_the_caller_moves_them_on(
+    store: StateStore,
+) -> None:
+    # The indexer marks each page indexed before it reads the next: nothing may be skipped.
+    add_sync(store, "s0", user_id="u1")
+    store.apply_page(
+        user_id="u1", sync_id="s0", changes=[change(f"r{i:02d}") for i in range(12)], cursor=None
+    )
+
+    pages = []
+    for page in store.record_pages("u1", [PENDING], page_size=5):
+        pages.append([row.record_id for row in page])
+        for row in page:
+            store.mark_indexed(
+                sync_id=row.sync_id,
+                record_id=row.record_id,
+                metadata_hash=row.metadata_hash,
+                content_hash="c",
+                chunk_count=1,
+            )
+
+    assert [len(page) for page in pages] == [5, 5, 2]
+    assert [record for page in pages for record in page] == [f"r{i:02d}" for i in range(12)]
+    assert list(store.record_pages("u1", [PENDING])) == []
+
+
 def test_records_in_state_needs_a_positive_limit(store: StateStore) -> None:
     with pytest.raises(ValueError, match="limit"):
         store.records_in_state("u1", [PENDING], limit=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -212,6 +212,16 @@ class StateStore:
         after the key `after` (pass the last batch's last `.key` to get the next batch)."""
         with transaction(self._engine, write=False) as conn:
             return ledger_reads.records_in_state(conn, user_id, states, limit=limit, after=after)
+
+    def record_pages(
+        self, user_id: str, states: Sequence[RecordState], *, page_size: int = 1000
+    ) -> Iterator[list[LedgerRecord]]:
+        """The user's records in states, page by page in (sync_id, record_id) order. Each page
+        is read on its own, so a record changing state between pages is seen at most once."""
+        after: tuple[str, str] | None = None
+        while rows := self.records_in_state(user_id, states, limit=page_size, after=after):
+            yield rows
+            after = rows[-1].key
 
     def mark_indexed(
         self,
