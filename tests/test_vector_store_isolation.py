@@ -25,13 +25,20 @@ from resources.vectors import (
 DIM = 4
 USERS = ["alice", "bob", "carol"]
 RECORDS = ["r1", "r2", "r3"]
+READERS = ["ana@example.com", "ben@example.com"]
 
 vectors = st.lists(st.integers(-3, 3), min_size=DIM, max_size=DIM).filter(any)
+# Permission hints: absent (unknown) or a list of readers, the same emails for every user.
+reader_lists = st.one_of(st.none(), st.lists(st.sampled_from(READERS), unique=True))
 point_specs = st.tuples(
-    st.sampled_from(USERS), st.sampled_from(RECORDS), st.integers(0, 3), vectors
+    st.sampled_from(USERS), st.sampled_from(RECORDS), st.integers(0, 3), vectors, reader_lists
 )
 operations = st.one_of(
     st.tuples(st.just("search"), st.sampled_from(USERS), vectors),
+    # A search on behalf of a reader: the hint filter must not widen the search past its user.
+    st.tuples(
+        st.just("search_as"), st.sampled_from(USERS), st.tuples(vectors, st.sampled_from(READERS))
+    ),
     # Indices into every stored point id, so deletes aim at other users' ids too.
     st.tuples(st.just("delete_points"), st.sampled_from(USERS), st.lists(st.integers(0, 40))),
     st.tuples(st.just("delete_record"), st.sampled_from(USERS), st.sampled_from(RECORDS)),
@@ -61,6 +68,7 @@ def index(
 
 
 Model = dict[str, dict[str, str]]  # user -> {point id: record id}
+Readers = dict[str, list[str] | None]  # point id -> its readers hint
 
 
 def assert_store_matches(index: VectorIndex, model: Model) -> None:
@@ -75,26 +83,26 @@ def assert_store_matches(index: VectorIndex, model: Model) -> None:
 @given(specs=st.lists(point_specs, max_size=15), ops=st.lists(operations, max_size=6))
 def test_every_search_and_delete_stays_within_its_user(
     index: VectorIndex,
-    specs: list[tuple[str, str, int, list[int]]],
+    specs: list[tuple[str, str, int, list[int], list[str] | None]],
     ops: list[tuple[str, str, object]],
 ) -> None:
     run = next(_runs)
     model: Model = {f"{user}-{run}": {} for user in USERS}
-    batches: dict[str, list[StoredPoint]] = {user: [] for user in model}
-    for name, record, chunk, vector in specs:
+    batches: dict[str, dict[str, StoredPoint]] = {user: {} for user in model}
+    readers: Readers = {}
+    for name, record, chunk, vector, hint in specs:
         user = f"{name}-{run}"
         pid = point_id_for(user, "sync", record, f"chunk {chunk}", 0)
-        batches[user].append(
-            StoredPoint(
-                id=pid,
-                vector=[float(x) for x in vector],
-                payload={"user_id": user, "record_id": record},
-            )
-        )
+        payload: dict[str, object] = {"user_id": user, "record_id": record}
+        if hint is not None:
+            payload["readers"] = hint
+        # A later spec of the same point replaces it, as an upsert does.
+        batches[user][pid] = StoredPoint(id=pid, vector=[float(x) for x in vector], payload=payload)
         model[user][pid] = record
+        readers[pid] = hint
 
     for user, batch in batches.items():
-        index.upsert(user, batch)
+        index.upsert(user, list(batch.values()))
     assert_store_matches(index, model)
     every_id = [pid for points in model.values() for pid in points]
 
@@ -104,6 +112,14 @@ def test_every_search_and_delete_stays_within_its_user(
             assert isinstance(arg, list)
             hits = index.search(user, [float(x) for x in arg], limit=50)
             assert {h.id for h in hits} == set(model[user])
+            assert all(h.payload["user_id"] == user for h in hits)
+        elif kind == "search_as":
+            assert isinstance(arg, tuple)
+            vector, reader = arg
+            hits = index.search(user, [float(x) for x in vector], limit=50, readable_by=reader)
+            # No hint, or an empty one, is "unknown": it passes, to be confirmed at query time.
+            allowed = {pid for pid in model[user] if not readers[pid] or reader in readers[pid]}
+            assert {h.id for h in hits} == allowed
             assert all(h.payload["user_id"] == user for h in hits)
         elif kind == "delete_points":
             assert isinstance(arg, list)
