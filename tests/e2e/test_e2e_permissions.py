@@ -5,6 +5,7 @@ without re-embedding."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -101,19 +102,26 @@ def test_a_reader_sees_only_the_files_they_may_read(emulator: Emulator, syncrag:
 
 
 def test_a_permissions_api_outage_indexes_without_hints_and_queries_still_filter(
-    emulator: Emulator, syncrag: Syncrag
+    emulator: Emulator, syncrag: Syncrag, caplog: pytest.LogCaptureFixture
 ) -> None:
     write_files(emulator)
     emulator.enable(syncrag.state, "alice")
     emulator.set_faults(permissions_status=500)
 
-    run = syncrag.ingest("alice")
+    with caplog.at_level(logging.DEBUG):
+        run = syncrag.ingest("alice")
 
     assert run.success
     assert run.index["records_indexed"] == 3
     assert run.index["records_deferred"] == run.index["records_errored"] == 0
     assert run.index["records_with_readers"] == 0
     assert run.index["readers_lookups_failed"] == 3
+    # The failures are logged, and nothing that authenticates the calls is (invariant 8).
+    logged = caplog.text
+    assert "indexing it without hints" in logged
+    assert "Bearer" not in logged and "eyJ" not in logged  # no header, no JWT
+    key_lines = emulator.keys.private.read_text().splitlines()[1:-1]
+    assert not any(line in logged for line in key_lines)
     assert all(readers == {None} for readers in readers_by_title(syncrag).values())
     assert run.checks["index_matches_ledger"].passed
     # While the API is down, nothing can be confirmed, so nothing is shown.
