@@ -28,7 +28,11 @@ def build_schedules(
     )
     def incremental_poll(context: ScheduleEvaluationContext) -> list[RunRequest]:
         return [
-            RunRequest(partition_key=user, tags={"syncrag/trigger": "incremental_poll"})
+            RunRequest(
+                partition_key=user,
+                run_key=_run_key(user, "incremental_poll", context),
+                tags={"syncrag/trigger": "incremental_poll"},
+            )
             for user in context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME)
         ]
 
@@ -44,6 +48,7 @@ def build_schedules(
         return [
             RunRequest(
                 partition_key=user,
+                run_key=_run_key(user, "full_reconcile", context),
                 run_config=FULL_RECONCILE_RUN_CONFIG,
                 tags={"syncrag/trigger": "full_reconcile"},
             )
@@ -51,3 +56,10 @@ def build_schedules(
         ]
 
     return [incremental_poll, full_reconcile]
+
+
+def _run_key(user: str, schedule_name: str, context: ScheduleEvaluationContext) -> str:
+    # Dagster refuses a tick of several requests without run keys, and skips a request whose
+    # key it has already launched: the tick's time keeps each key to one tick, the schedule's
+    # name apart from the other schedule's.
+    return f"{user}:{schedule_name}:{context.scheduled_execution_time.isoformat()}"

@@ -1,15 +1,28 @@
-"""The schedules under the webhooks: every known user gets an incremental poll, and the daily
-full reconcile asks for the reconcile in its run config."""
+"""The schedules under the webhooks, evaluated as the daemon does (`evaluate_tick`): every known
+user gets an incremental poll, the daily full reconcile asks for the reconcile in its run config,
+and several users in one tick pass Dagster's own checks."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from dagster import DagsterInstance, RunRequest, build_schedule_context, instance_for_test
+from dagster import (
+    DagsterInstance,
+    RepositoryDefinition,
+    RunRequest,
+    build_schedule_context,
+    instance_for_test,
+)
 
+from pipelines.definitions import build_definitions
 from pipelines.partitions import USERS_PARTITIONS_NAME
-from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG, build_schedules
+from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG
+
+TICK = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
+SCHEDULE_NAMES = ["incremental_poll", "full_reconcile"]
 
 
 @pytest.fixture(scope="module")
@@ -27,24 +40,72 @@ def instance(shared_instance: DagsterInstance) -> DagsterInstance:
     return shared_instance
 
 
-def _requests(instance: DagsterInstance, name: str) -> list[RunRequest]:
-    [schedule] = [s for s in build_schedules("*/10 * * * *", "0 3 * * *") if s.name == name]
-    with build_schedule_context(instance=instance) as context:
-        requests = schedule(context)
-    assert isinstance(requests, list)
-    return [r for r in requests if isinstance(r, RunRequest)]
+@functools.cache
+def _repository() -> RepositoryDefinition:
+    """The code location as the daemon loads it (default settings)."""
+    return build_definitions({}).get_repository_def()
 
 
-def test_schedules_request_nothing_before_any_user(instance: DagsterInstance) -> None:
-    assert _requests(instance, "incremental_poll") == []
-    assert _requests(instance, "full_reconcile") == []
+def _tick(instance: DagsterInstance, name: str, when: datetime = TICK) -> list[RunRequest]:
+    """The run requests of one tick, through Dagster's evaluation and its checks."""
+    repository = _repository()
+    with build_schedule_context(
+        instance=instance, scheduled_execution_time=when, repository_def=repository
+    ) as context:
+        data = repository.get_schedule_def(name).evaluate_tick(context)
+    assert data.skip_message is None or not data.run_requests
+    return list(data.run_requests or [])
+
+
+@pytest.mark.parametrize("name", SCHEDULE_NAMES)
+def test_a_schedule_requests_nothing_before_any_user(instance: DagsterInstance, name: str) -> None:
+    assert _tick(instance, name) == []
+
+
+@pytest.mark.parametrize("name", SCHEDULE_NAMES)
+def test_a_tick_with_several_users_passes_dagsters_checks(
+    instance: DagsterInstance, name: str
+) -> None:
+    # Dagster refuses a tick of several requests unless each has a run key.
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob", "carol"])
+
+    requests = _tick(instance, name)
+
+    assert sorted(r.partition_key or "" for r in requests) == ["alice", "bob", "carol"]
+    keys = [r.run_key for r in requests]
+    assert None not in keys
+    assert len(set(keys)) == 3
+
+
+@pytest.mark.parametrize("name", SCHEDULE_NAMES)
+def test_a_later_tick_gets_new_run_keys_for_the_same_users(
+    instance: DagsterInstance, name: str
+) -> None:
+    # The daemon skips a request whose run key it has already launched: a key repeated by the
+    # next tick would silently drop that user's poll or reconcile.
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob"])
+
+    first = {r.run_key for r in _tick(instance, name, TICK)}
+    second = {r.run_key for r in _tick(instance, name, TICK + timedelta(minutes=10))}
+
+    assert len(first) == len(second) == 2
+    assert first.isdisjoint(second)
+
+
+def test_the_two_schedules_never_share_a_run_key(instance: DagsterInstance) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
+
+    poll = {r.run_key for r in _tick(instance, "incremental_poll")}
+    reconcile = {r.run_key for r in _tick(instance, "full_reconcile")}
+
+    assert poll.isdisjoint(reconcile)
 
 
 def test_every_known_user_gets_one_run_of_each_schedule(instance: DagsterInstance) -> None:
     instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob"])
 
-    poll = _requests(instance, "incremental_poll")
-    reconcile = _requests(instance, "full_reconcile")
+    poll = _tick(instance, "incremental_poll")
+    reconcile = _tick(instance, "full_reconcile")
 
     assert sorted(r.partition_key or "" for r in poll) == ["alice", "bob"]
     assert sorted(r.partition_key or "" for r in reconcile) == ["alice", "bob"]
