@@ -9,15 +9,18 @@ from typing import Any
 import pytest
 
 from resources.state import DELETION_HINT_EVENT_TYPE, EventStatus, StateStore
-from tests.test_state_support import BACKENDS, TickingClock, open_backend
+from tests.test_state_support import BACKENDS, Backend, TickingClock, open_backend
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    with (
-        open_backend(request.param, tmp_path) as backend,
-        backend.open(clock=TickingClock()) as opened,
-    ):
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    with open_backend(request.param, tmp_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def store(backend: Backend) -> Iterator[StateStore]:
+    with backend.open(clock=TickingClock()) as opened:
         yield opened
 
 
@@ -111,3 +114,38 @@ def test_an_unknown_status_is_refused(store: StateStore) -> None:
     with pytest.raises(ValueError, match="EventStatus"):
         deliver(store, "k1", status="done")
     assert store.count_events() == 0
+
+
+def test_rejected_events_keep_their_reason_and_are_never_hints(store: StateStore) -> None:
+    deliver(store, "k1", user_id="mallory", record_id="r1")
+    deliver(store, "k2", user_id="mallory", record_id="r2", status="ignored")
+    deliver(store, "k3", user_id="u1", record_id="r3")
+    ids = [e.id for e in store.events_after(0)]
+
+    assert store.mark_events_rejected(ids[:2], "the Sync API lists no sync of this user") == 1
+    assert store.mark_events_rejected(ids[:1], "again") == 0
+    assert store.mark_events_rejected([], "nothing") == 0
+
+    rejected, ignored, new = store.events_after(0)
+    assert (rejected.status, rejected.reason) == (
+        EventStatus.REJECTED,
+        "the Sync API lists no sync of this user",
+    )
+    assert rejected.processed_at is not None
+    assert (ignored.status, ignored.reason) == (EventStatus.IGNORED, None)
+    assert (new.status, new.reason) == (EventStatus.NEW, None)
+    assert store.pending_deletion_hints("mallory") == []
+    assert store.count_events(EventStatus.REJECTED) == 1
+    store.mark_events_processed(ids)
+    assert store.events_after(0)[0].status == EventStatus.REJECTED
+
+
+def test_an_inbox_from_before_rejections_migrates_with_no_reasons(backend: Backend) -> None:
+    with backend.store() as old:
+        old.migrate(target=3)
+        deliver(old, "k1")
+    with backend.open() as store:
+        [event] = store.events_after(0)
+        assert (event.status, event.reason) == (EventStatus.NEW, None)
+        assert store.mark_events_rejected([event.id], "no sync") == 1
+        assert store.events_after(0)[0].reason == "no sync"

@@ -20,6 +20,7 @@ __all__ = [
     "events_after",
     "insert_event",
     "mark_events_processed",
+    "mark_events_rejected",
     "pending_deletion_hints",
 ]
 
@@ -100,6 +101,26 @@ def mark_events_processed(conn: Connection, *, now: datetime, ids: Sequence[int]
             )
             .values(status=EventStatus.PROCESSED.value, processed_at=now)
         )
+
+
+def mark_events_rejected(
+    conn: Connection, *, now: datetime, ids: Sequence[int], reason: str
+) -> int:
+    """'new' -> 'rejected' with the reason, for the given ids; how many changed. Events already
+    processed, ignored or rejected stay as they are."""
+    unique = sorted(set(ids))
+    changed = 0
+    for start in range(0, len(unique), _IN_BATCH):
+        result = conn.execute(
+            inbox.update()
+            .where(
+                inbox.c.id.in_(unique[start : start + _IN_BATCH]),
+                inbox.c.status == EventStatus.NEW.value,
+            )
+            .values(status=EventStatus.REJECTED.value, reason=reason, processed_at=now)
+        )
+        changed += result.rowcount
+    return changed
 
 
 def count_events(conn: Connection, status: EventStatus | None) -> int:

@@ -36,7 +36,25 @@ def _create_ledger(conn: Connection) -> None:
 
 
 def _create_inbox(conn: Connection) -> None:
-    tables.metadata.create_all(conn, tables=[tables.inbox])
+    # The inbox as migration 2 shipped it; migration 4 alters it.
+    shipped = sa.MetaData()
+    sa.Table(
+        tables.inbox.name,
+        shipped,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("dedup_key", sa.String, nullable=False, unique=True),
+        sa.Column("user_id", sa.String, nullable=False),
+        sa.Column("sync_id", sa.String),
+        sa.Column("event_type", sa.String, nullable=False),
+        sa.Column("record_id", sa.String),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("status", sa.String, nullable=False),
+        sa.Column("received_at", tables.UtcDateTime, nullable=False),
+        sa.Column("processed_at", tables.UtcDateTime),
+        sa.Index("ix_inbox_user_type_status", "user_id", "event_type", "status"),
+        sqlite_autoincrement=True,
+    )
+    shipped.create_all(conn)
 
 
 def _create_indexed_collections(conn: Connection) -> None:
@@ -45,10 +63,17 @@ def _create_indexed_collections(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=[tables.indexed_collections])
 
 
+def _add_inbox_reason(conn: Connection) -> None:
+    # Existing rows keep a NULL reason: none of them was rejected. Older syncrags refuse the
+    # new schema version, so none of them meets the new 'rejected' status.
+    conn.execute(sa.text("ALTER TABLE inbox ADD COLUMN reason TEXT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "syncs and the records ledger", _create_ledger),
     Migration(2, "webhook inbox", _create_inbox),
     Migration(3, "the collection each user's ledger is indexed into", _create_indexed_collections),
+    Migration(4, "inbox: the reason a rejected event was rejected", _add_inbox_reason),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

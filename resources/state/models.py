@@ -50,6 +50,8 @@ class EventStatus(StrEnum):
     NEW = "new"
     IGNORED = "ignored"
     PROCESSED = "processed"
+    # Not acted on, with the reason recorded: e.g. the event's user has no sync with the API.
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +144,4 @@ class InboxEvent:
     status: EventStatus
     received_at: datetime
     processed_at: datetime | None
+    reason: str | None = None  # why a rejected event was rejected

@@ -359,6 +359,14 @@ class StateStore:
         with transaction(self._engine, write=True) as conn:
             inbox.mark_events_processed(conn, now=self._clock(), ids=ids)
 
+    def mark_events_rejected(self, ids: Sequence[int], reason: str) -> int:
+        """'new' -> 'rejected' with the reason (e.g. the user has no sync); how many changed.
+        Rejected events are never acted on, and other statuses stay as they are."""
+        if not ids:
+            return 0
+        with transaction(self._engine, write=True) as conn:
+            return inbox.mark_events_rejected(conn, now=self._clock(), ids=ids, reason=reason)
+
     def count_events(self, status: EventStatus | str | None = None) -> int:
         """Events in the inbox, or those in one status."""
         with transaction(self._engine, write=False) as conn:

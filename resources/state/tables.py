@@ -101,6 +101,8 @@ inbox = sa.Table(
     sa.Column("status", sa.String, nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("processed_at", UtcDateTime),
+    # Why the event was rejected (status 'rejected'); added by migration 4.
+    sa.Column("reason", sa.Text),
     sa.Index("ix_inbox_user_type_status", "user_id", "event_type", "status"),
     # AUTOINCREMENT keeps SQLite from reusing the id of a deleted last row, which a sensor
     # cursor already past it would never see.
