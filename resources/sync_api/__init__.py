@@ -2,6 +2,7 @@
 
 from resources.sync_api.client import CLOUD_BASE_URL, SyncApiClient
 from resources.sync_api.errors import (
+    ContentTooLarge,
     SigningKeyError,
     SyncApiAuthError,
     SyncApiBadRequest,
@@ -11,6 +12,7 @@ from resources.sync_api.errors import (
     SyncApiProtocolError,
     SyncApiUnavailable,
     body_excerpt,
+    format_size,
 )
 from resources.sync_api.json_fields import parse_timestamp
 from resources.sync_api.models import (
@@ -35,6 +37,7 @@ __all__ = [
     "AccessCheck",
     "AccessCheckResult",
     "Content",
+    "ContentTooLarge",
     "RecordPage",
     "RetryPolicy",
     "SigningKeyError",
@@ -52,6 +55,7 @@ __all__ = [
     "SyncedRecord",
     "UserTokenSigner",
     "body_excerpt",
+    "format_size",
     "is_retryable_status",
     "normalize_event_name",
     "parse_retry_after",

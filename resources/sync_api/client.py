@@ -193,12 +193,20 @@ class SyncApiClient:
         inner = body.get("data") if isinstance(body, Mapping) else None
         return SyncedRecord.from_json(inner if isinstance(inner, Mapping) else body)
 
-    def download_content(self, user_id: str, sync_id: str, record_id: str) -> Content:
-        """A file's bytes (or a ticket's ZIP) with its MIME type."""
+    def download_content(
+        self, user_id: str, sync_id: str, record_id: str, *, max_bytes: int | None = None
+    ) -> Content:
+        """A file's bytes (or a ticket's ZIP) with its MIME type.
+
+        With `max_bytes`, the body is streamed and the download stops with ContentTooLarge as
+        soon as more than `max_bytes` arrived, or at once when Content-Length announces more.
+        """
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError(f"max_bytes must not be negative, not {max_bytes}")
         path = f"{_record_path(sync_id, record_id)}/content"
-        response = self._http.request("GET", path, user_id, accept="*/*")
+        response, data = self._http.download(path, user_id, max_bytes=max_bytes)
         content_type = response.headers.get("Content-Type") or "application/octet-stream"
-        return Content(data=response.content, content_type=content_type)
+        return Content(data=data, content_type=content_type)
 
     # Permissions API (SPEC.md section 3)
 

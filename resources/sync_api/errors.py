@@ -74,3 +74,44 @@ class SyncApiConfigError(SyncApiError):
 
 class SigningKeyError(SyncApiConfigError):
     """The signing key is missing, unreadable or not an RSA private key."""
+
+
+class ContentTooLarge(Exception):
+    """A download is larger than the limit the caller set: not a failure of the API.
+
+    `limit_bytes` is the limit; `announced_bytes` the size the server's Content-Length gave, when
+    it gave one over the limit (None when the body itself ran past the limit while streaming).
+    """
+
+    def __init__(
+        self,
+        limit_bytes: int,
+        *,
+        method: str,
+        path: str,
+        announced_bytes: int | None = None,
+    ) -> None:
+        limit = format_size(limit_bytes)
+        how = (
+            f"the server announced {format_size(announced_bytes)}"
+            if announced_bytes is not None
+            else "the download stopped as soon as more than that arrived"
+        )
+        message = f"The content is larger than the {limit} download limit ({how})."
+        super().__init__(message)
+        self.message = message
+        self.limit_bytes = limit_bytes
+        self.announced_bytes = announced_bytes
+        self.method = method
+        self.path = path
+
+
+def format_size(size: int) -> str:
+    """`100 MB`, `64 MiB`, `1.5 MB`, `900 bytes`: whole numbers in the unit they were set in."""
+    for unit, scale in (("GiB", 1 << 30), ("GB", 10**9), ("MiB", 1 << 20), ("MB", 10**6)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"

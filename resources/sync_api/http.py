@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from resources.sync_api.errors import (
+    ContentTooLarge,
     SyncApiAuthError,
     SyncApiBadRequest,
     SyncApiConfigError,
@@ -28,6 +29,8 @@ from resources.sync_api.token import UserTokenSigner
 logger = logging.getLogger("syncrag.sync_api")
 
 USER_AGENT = "syncrag-sync-api-client/0.1"
+# Error bodies are read this far, then cut to an excerpt.
+ERROR_BODY_BYTES = 64 * 1024
 
 
 class SyncApiHttp:
@@ -81,6 +84,39 @@ class SyncApiHttp:
         accept: str = "application/json",
     ) -> httpx.Response:
         """The successful response to `method path` as `user_id`, after retries."""
+        response, _ = self._exchange(
+            method, path, user_id, params=params, body=body, accept=accept, read=_read_all
+        )
+        return response
+
+    def download(
+        self, path: str, user_id: str, *, max_bytes: int | None, accept: str = "*/*"
+    ) -> tuple[httpx.Response, bytes]:
+        """The successful response to `GET path` and its body, streamed and read at most up to
+        `max_bytes` (None: no limit); ContentTooLarge as soon as more arrives or is announced.
+
+        Reading the body is part of the exchange: a connection that breaks mid-body is retried
+        like one that breaks before the status line.
+        """
+
+        def read_limited(response: httpx.Response) -> bytes:
+            return _read_limited(response, max_bytes, "GET", path)
+
+        return self._exchange(
+            "GET", path, user_id, params=None, body=None, accept=accept, read=read_limited
+        )
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        user_id: str,
+        *,
+        params: Mapping[str, str | int] | None,
+        body: Mapping[str, Any] | None,
+        accept: str,
+        read: Callable[[httpx.Response], bytes],
+    ) -> tuple[httpx.Response, bytes]:
         started = self._clock()
         attempt = 0
         while True:
@@ -89,36 +125,55 @@ class SyncApiHttp:
                 "Authorization": f"Bearer {self._signer.token_for(user_id)}",
                 "Accept": accept,
             }
+            request = self._client.build_request(
+                method, path, params=params, json=body, headers=headers
+            )
             try:
-                response = self._client.request(
-                    method, path, params=params, json=body, headers=headers
-                )
+                response = self._client.send(request, stream=True)
             except httpx.TransportError as exc:
-                logger.debug("%s %s -> %s (attempt %d)", method, path, type(exc).__name__, attempt)
-                delay = self._retry.next_delay(attempt, self._clock() - started)
-                if delay is None:
-                    raise SyncApiUnavailable(
-                        f"Could not reach the Sync API at {self.display_url} for {method} {path} "
-                        f"after {attempt} attempt(s) ({type(exc).__name__}: {exc}): check that it "
-                        "is running and reachable, then try again.",
-                        method=method,
-                        path=path,
-                    ) from exc
-                self._sleep(delay)
+                self._wait_or_give_up(exc, method, path, attempt, started)
                 continue
-            logger.debug("%s %s -> %d (attempt %d)", method, path, response.status_code, attempt)
-            if is_retryable_status(response.status_code):
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), now=_server_date(response)
+            try:
+                logger.debug(
+                    "%s %s -> %d (attempt %d)", method, path, response.status_code, attempt
                 )
-                delay = self._retry.next_delay(attempt, self._clock() - started, retry_after)
-                if delay is None:
-                    raise self._unavailable(response, method, path, attempt)
-                self._sleep(delay)
-                continue
-            if response.status_code >= 400:
-                raise self._error_for(response, method, path, user_id)
-            return response
+                if is_retryable_status(response.status_code):
+                    retry_after = parse_retry_after(
+                        response.headers.get("Retry-After"), now=_server_date(response)
+                    )
+                    delay = self._retry.next_delay(attempt, self._clock() - started, retry_after)
+                    if delay is None:
+                        raise self._unavailable(
+                            response, _error_text(response), method, path, attempt
+                        )
+                    self._sleep(delay)
+                    continue
+                if response.status_code >= 400:
+                    raise self._error_for(response, _error_text(response), method, path, user_id)
+                try:
+                    data = read(response)
+                except httpx.TransportError as exc:
+                    self._wait_or_give_up(exc, method, path, attempt, started)
+                    continue
+                return response, data
+            finally:
+                response.close()
+
+    def _wait_or_give_up(
+        self, exc: httpx.TransportError, method: str, path: str, attempt: int, started: float
+    ) -> None:
+        """Sleeps before the next attempt after a transport error, or raises SyncApiUnavailable."""
+        logger.debug("%s %s -> %s (attempt %d)", method, path, type(exc).__name__, attempt)
+        delay = self._retry.next_delay(attempt, self._clock() - started)
+        if delay is None:
+            raise SyncApiUnavailable(
+                f"Could not reach the Sync API at {self.display_url} for {method} {path} "
+                f"after {attempt} attempt(s) ({type(exc).__name__}: {exc}): check that it "
+                "is running and reachable, then try again.",
+                method=method,
+                path=path,
+            ) from exc
+        self._sleep(delay)
 
     def request_json(
         self,
@@ -143,7 +198,7 @@ class SyncApiHttp:
             ) from None
 
     def _unavailable(
-        self, response: httpx.Response, method: str, path: str, attempts: int
+        self, response: httpx.Response, text: str, method: str, path: str, attempts: int
     ) -> SyncApiUnavailable:
         return SyncApiUnavailable(
             f"The Sync API at {self.display_url} kept answering {method} {path} with "
@@ -152,14 +207,13 @@ class SyncApiHttp:
             status_code=response.status_code,
             method=method,
             path=path,
-            body=response.text,
+            body=text,
         )
 
     def _error_for(
-        self, response: httpx.Response, method: str, path: str, user_id: str
+        self, response: httpx.Response, text: str, method: str, path: str, user_id: str
     ) -> SyncApiError:
         status = response.status_code
-        text = response.text
         excerpt = body_excerpt(text)
         said = f" (the API said: {excerpt})" if excerpt else ""
 
@@ -194,6 +248,49 @@ class SyncApiHttp:
                 f"{exchange}{said}: the Sync API failed on its side; try again later.",
             )
         return error(SyncApiError, f"{exchange}{said}.")
+
+
+def _read_all(response: httpx.Response) -> bytes:
+    return response.read()
+
+
+def _error_text(response: httpx.Response) -> str:
+    """The start of an error response's body, enough for an excerpt: an error body is not
+    worth unbounded memory either."""
+    received = bytearray()
+    try:
+        for chunk in response.iter_bytes():
+            received += chunk
+            if len(received) >= ERROR_BODY_BYTES:
+                break
+    except httpx.TransportError:
+        pass  # the status already says what went wrong
+    return bytes(received[:ERROR_BODY_BYTES]).decode(response.encoding or "utf-8", "replace")
+
+
+def _read_limited(response: httpx.Response, max_bytes: int | None, method: str, path: str) -> bytes:
+    """The body, unless the server announces or sends more than `max_bytes`."""
+    if max_bytes is None:
+        return response.read()
+    announced = _content_length(response)
+    if announced is not None and announced > max_bytes:
+        raise ContentTooLarge(max_bytes, method=method, path=path, announced_bytes=announced)
+    received = bytearray()
+    for chunk in response.iter_bytes():
+        received += chunk
+        if len(received) > max_bytes:
+            raise ContentTooLarge(max_bytes, method=method, path=path)
+    return bytes(received)
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    # A compressed body's Content-Length says nothing certain about its decoded size.
+    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return None
+    try:
+        return int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
 
 
 def _server_date(response: httpx.Response) -> datetime | None:
