@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 from emulator.mime_types import mime_type_of
+from emulator.source_paths import open_source_file, read_source_bytes, walk_source
 from emulator.timestamps import iso
 
 logger = logging.getLogger("syncrag.emulator")
@@ -27,7 +27,6 @@ _KINDS: dict[str, PipelineKind] = {
     "tickets": "tickets",
 }
 SUPPORTED_PIPELINES = tuple(_KINDS)
-PERMISSIONS_SUFFIX = ".permissions.json"
 FILE_URL_BASE = "https://drive.example/"
 ROOT_FOLDER_ID = "root"
 
@@ -40,18 +39,6 @@ def pipeline_kind(pipeline: str) -> PipelineKind:
         raise ValueError(
             f"Unsupported pipeline {pipeline!r}; use one of {', '.join(SUPPORTED_PIPELINES)}."
         ) from None
-
-
-def is_safe_segment(name: str) -> bool:
-    """True when `name` can be one path segment under the root (no traversal, no dotfiles)."""
-    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
-
-
-def source_folder(root: Path, user: str, integration: str, pipeline: str) -> Path | None:
-    """The folder of one sync's source, or None when a segment could escape the root."""
-    if not all(is_safe_segment(part) for part in (user, integration, pipeline)):
-        return None
-    return root / user / integration / pipeline
 
 
 @dataclass(frozen=True)
@@ -86,25 +73,10 @@ class SourceScan:
     problems: list[str] = field(default_factory=list)
 
 
-def _walk(folder: Path, suffixes: tuple[str, ...] | None) -> Iterator[tuple[Path, str]]:
-    """(absolute path, posix path relative to `folder`), sorted, without dotfiles or sidecars."""
-    if not folder.is_dir():
-        return
-    for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith(".") or name.endswith(PERMISSIONS_SUFFIX):
-                continue
-            if suffixes is not None and not name.lower().endswith(suffixes):
-                continue
-            path = Path(current) / name
-            yield path, path.relative_to(folder).as_posix()
-
-
 def sha256_of_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_source_file(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -121,7 +93,8 @@ RACY_WINDOW_S = 2.0
 
 
 def _file_item(path: Path, rel: str, known: KnownFile | None, now: float) -> SourceItem:
-    stat = path.stat()
+    # lstat: a file swapped for a link since the walk must not lend it the target's metadata.
+    stat = path.lstat()
     if (
         known is not None
         and known.mtime_ns == stat.st_mtime_ns
@@ -149,7 +122,7 @@ def _file_item(path: Path, rel: str, known: KnownFile | None, now: float) -> Sou
 
 
 def _scan_files(folder: Path, known: Mapping[str, KnownFile], now: float, scan: SourceScan) -> None:
-    for path, rel in _walk(folder, None):
+    for path, rel in walk_source(folder, None, scan.problems):
         try:
             scan.items[rel] = _file_item(path, rel, known.get(rel), now)
         except OSError as error:
@@ -158,9 +131,9 @@ def _scan_files(folder: Path, known: Mapping[str, KnownFile], now: float, scan: 
 
 
 def _scan_crm(folder: Path, now: float, scan: SourceScan) -> None:
-    for path, rel in _walk(folder, (".jsonl",)):
+    for path, rel in walk_source(folder, (".jsonl",), scan.problems):
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = read_source_bytes(path).decode("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
             scan.problems.append(f"{rel}: unreadable ({error})")
             continue
@@ -220,7 +193,7 @@ def ticket_fields(raw: Mapping[str, Any], external_id: str) -> dict[str, Any]:
 def read_ticket(path: Path) -> dict[str, Any]:
     """The raw ticket object stored in `path`; raises ValueError when it is not a JSON object."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_source_bytes(path).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{path.name} is not valid JSON: {error}") from None
     if not isinstance(raw, dict):
@@ -229,7 +202,7 @@ def read_ticket(path: Path) -> dict[str, Any]:
 
 
 def _scan_tickets(folder: Path, now: float, scan: SourceScan) -> None:
-    for path, rel in _walk(folder, (".json",)):
+    for path, rel in walk_source(folder, (".json",), scan.problems):
         try:
             raw = read_ticket(path)
         except (OSError, ValueError) as error:
@@ -258,13 +231,3 @@ def scan_source(
     for problem in scan.problems:
         logger.warning("Source %s: %s", folder, problem)
     return scan
-
-
-def resolve_inside(folder: Path, rel: str) -> Path | None:
-    """`folder / rel` if it stays inside `folder` and exists as a file, else None."""
-    candidate = (folder / rel).resolve()
-    try:
-        candidate.relative_to(folder.resolve())
-    except ValueError:
-        return None
-    return candidate if candidate.is_file() else None

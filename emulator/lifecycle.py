@@ -10,14 +10,10 @@ from typing import Any
 
 from emulator.config import EmulatorConfig
 from emulator.errors import BadRequest, Conflict, NotFound
-from emulator.folder_source import (
-    SUPPORTED_PIPELINES,
-    is_safe_segment,
-    scan_source,
-    source_folder,
-)
+from emulator.folder_source import SUPPORTED_PIPELINES, scan_source
 from emulator.ids import credential_id, sync_id
 from emulator.scanning import SCAN_KINDS, ScanCounts, ScanKind, apply_scan, known_files
+from emulator.source_paths import is_safe_segment, source_folder
 from emulator.state import EmulatorState, SyncState
 from emulator.store import StateStore
 from emulator.timestamps import iso

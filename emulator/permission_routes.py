@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from emulator.context import Emulator, emulator_of, json_object
 from emulator.errors import BadRequest
-from emulator.folder_source import pipeline_kind, resolve_inside, source_folder
+from emulator.folder_source import pipeline_kind
 from emulator.permissions import (
     default_email,
     grants,
@@ -23,6 +23,7 @@ from emulator.permissions import (
     normalize_user,
     require_role,
 )
+from emulator.source_paths import resolve_inside, source_folder
 from emulator.state import SyncState
 
 LIST_LIMIT = 1000

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from emulator.errors import BadRequest
-from emulator.folder_source import PERMISSIONS_SUFFIX
+from emulator.source_paths import PERMISSIONS_SUFFIX, read_source_bytes
 
 logger = logging.getLogger("syncrag.emulator")
 
@@ -55,9 +55,10 @@ def grants(file: Path, owner_email: str) -> dict[str, frozenset[str]]:
     """For each role, the emails that hold it on `file` (implied roles included)."""
     sidecar = file.with_name(file.name + PERMISSIONS_SUFFIX)
     direct: dict[str, set[str]] = {"can_read": set(), "can_write": set(), "is_owner": set()}
-    if sidecar.is_file():
+    # A linked sidecar is read as unreadable (O_NOFOLLOW): it leaves the file to its owner.
+    if sidecar.is_symlink() or sidecar.is_file():
         try:
-            raw = json.loads(sidecar.read_text(encoding="utf-8"))
+            raw = json.loads(read_source_bytes(sidecar).decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             # An unreadable sidecar shares nothing: fall back to the owner alone.
             logger.warning("Ignoring unreadable permissions sidecar %s: %s", sidecar, error)

@@ -10,7 +10,8 @@ from starlette.routing import Route
 from emulator.context import Emulator, emulator_of
 from emulator.errors import ApiError, Conflict, NotFound
 from emulator.feed import decode_cursor, parse_page_size, records_page
-from emulator.folder_source import pipeline_kind, read_ticket, resolve_inside, source_folder
+from emulator.folder_source import pipeline_kind, read_ticket
+from emulator.source_paths import read_source_bytes, resolve_inside, source_folder
 from emulator.state import RecordState, SyncState
 from emulator.ticket_archive import ticket_zip
 
@@ -86,7 +87,7 @@ def _content(emulator: Emulator, sync: SyncState, record: RecordState) -> Respon
             raise NotFound(f"The ticket can no longer be read at the source: {error}") from None
         return Response(body, headers={"content-type": "application/zip"})
     try:
-        body = path.read_bytes()
+        body = read_source_bytes(path)
     except OSError:
         raise NotFound("The file can no longer be read at the source.") from None
     # Set the header directly: Starlette would append a charset to text types.
