@@ -85,6 +85,23 @@ SCHEMA_FAILURES: list[Any] = [
     pytest.param(without(sample("record_created"), "user"), "user.id", id="no-user"),
     pytest.param(replaced(sample("record_created"), "user", {"id": 42}), "user.id", id="user-int"),
     pytest.param(replaced(sample("record_created"), "user.id", "a\x00b"), "user.id", id="user-nul"),
+    pytest.param(
+        replaced(sample("record_created"), "user.id", "u" * 257), "user.id", id="user-257"
+    ),
+    pytest.param(
+        replaced(sample("record_created"), "user.id", "u\n2026-01-01 INFO forged"),
+        "user.id",
+        id="user-newline",
+    ),
+    pytest.param(
+        replaced(sample("record_created"), "user.id", "u\x1b[2J"), "user.id", id="user-esc"
+    ),
+    pytest.param(
+        replaced(sample("record_created"), "user.id", "u\u202eevil"), "user.id", id="user-bidi"
+    ),
+    pytest.param(
+        replaced(sample("record_created"), "event", "e" * 129), "event must", id="long-event"
+    ),
     pytest.param(without(sample("record_created"), "event"), "event must be", id="no-event"),
     pytest.param(
         replaced(sample("record_created"), "event", ""), "event must be", id="blank-event"
@@ -157,6 +174,62 @@ def test_known_events_that_break_their_schema_are_refused_with_one_line(
     assert reason_words in reason
     assert "\n" not in reason
     assert str(raised.value) == reason
+
+
+def test_a_user_id_of_256_printable_characters_is_accepted() -> None:
+    user_id = "Ü" + "u" * 254 + "✓"
+
+    event = parse_event(encode(sample("record_created", user_id=user_id)))
+
+    assert event.user_id == user_id
+
+
+# A NUL cannot be stored by PostgreSQL and is carried by no webhook: refused wherever it is.
+NUL_PLACES: list[Any] = [
+    pytest.param(replaced(sample("record_created"), "data.name", "a\x00b"), "data.name", id="data"),
+    pytest.param(
+        replaced(sample("record_errored"), "error.message", "\x00"), "error.message", id="error"
+    ),
+    pytest.param(replaced(sample("record_created"), "sync", "drive\x00"), "sync", id="sync"),
+    pytest.param(
+        replaced(sample("record_created"), "credentialId", "c\x00"), "credentialId", id="credential"
+    ),
+    pytest.param(replaced(sample("record_created"), "event", "mystery\x00"), "event", id="event"),
+    pytest.param(
+        replaced(sample("record_created"), "data.items", [{"x": ["ok", "\x00"]}]),
+        "data.items[0].x[1]",
+        id="nested",
+    ),
+    pytest.param(
+        replaced(sample("record_created"), "data", {"recordId": RECORD, "model": "f", "k\x00": 1}),
+        "a field name in data",
+        id="key",
+    ),
+    pytest.param(
+        {**sample("mystery"), "\x00\n2026-01-01 INFO forged": 1},
+        "a field name in the body",
+        id="top-level-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "where"), NUL_PLACES)
+def test_a_nul_anywhere_is_refused_naming_where_it_is(body: dict[str, Any], where: str) -> None:
+    with pytest.raises(InvalidEvent) as raised:
+        parse_event(encode(body))
+
+    reason = raised.value.reason
+    assert "NUL" in reason
+    assert where in reason
+    assert reason.isprintable()
+
+
+def test_a_backslash_before_u0000_is_text_not_a_nul() -> None:
+    body = replaced(sample("record_created"), "data.name", "C:\\u0000dir")
+
+    event = parse_event(encode(body))
+
+    assert event.payload == body
 
 
 def test_unknown_but_well_formed_event_is_accepted_as_not_known() -> None:

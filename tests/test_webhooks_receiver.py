@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
+import string
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from resources.state import EventStatus, StateStore
+from tests.test_state_support import BACKENDS, open_backend
 from tests.test_webhooks_support import (
     KNOWN_EVENTS,
     RECORD,
@@ -453,9 +456,148 @@ def test_an_unwritable_inbox_is_503_so_the_sender_retries(
 
     assert response.status_code == 503
     assert "again" in response.json()["error"]
-    assert "Could not store a record_created webhook" in caplog.text
+    assert "Could not store a 'record_created' webhook" in caplog.text
     # The body is not logged, nor the SQL parameters that would carry it.
     assert RECORD not in caplog.text
+
+
+# -- what no real user's event holds ---------------------------------------------------------
+
+FORGED = "\n2026-01-01 00:00:00,000 INFO syncrag.webhooks: Webhook record_created: stored."
+
+
+@pytest.fixture(params=BACKENDS)
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    """A migrated state DB on SQLite, then on PostgreSQL (skipped where no server answers)."""
+    with open_backend(request.param, tmp_path) as backend, backend.open() as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    [
+        pytest.param("u" * 257, id="257-characters"),
+        pytest.param("mallory" + FORGED, id="newline"),
+        pytest.param("mallory\rforged", id="carriage-return"),
+        pytest.param("mallory\tx", id="tab"),
+        pytest.param("mallory\x1b[2J", id="escape"),
+        pytest.param("mallory\x7f", id="delete"),
+        pytest.param("mallory\x85forged", id="c1-next-line"),
+        pytest.param("mallory\u2028forged", id="line-separator"),
+        pytest.param("mallory\u202elive", id="bidi-override"),
+    ],
+)
+def test_a_user_id_no_connected_user_has_is_400_and_not_stored(
+    app: Starlette, store: StateStore, user_id: str
+) -> None:
+    response = post(app, sample("record_created", user_id=user_id))
+
+    assert response.status_code == 400
+    reason = response.json()["error"]
+    assert reason.startswith("user.id ") and reason.isprintable()
+    assert store.count_events() == 0
+
+
+def test_a_user_id_of_256_characters_is_stored(app: Starlette, store: StateStore) -> None:
+    response = post(app, sample("record_created", user_id="u" * 256))
+
+    assert response.json() == {"status": "stored"}
+    [stored] = store.events_after(0)
+    assert stored.user_id == "u" * 256
+
+
+_NUL_BODIES = [
+    pytest.param(replaced(sample("record_created"), "data.name", "a\x00b"), id="data"),
+    pytest.param(replaced(sample("record_errored"), "error.message", "\x00"), id="error"),
+    pytest.param(replaced(sample("record_created"), "credentialId", "c\x00"), id="credential"),
+    pytest.param({"event": "mystery\x00", "user": {"id": USER}}, id="unknown-event-name"),
+    pytest.param({"event": "mystery", "user": {"id": USER}, "k\x00": 1}, id="field-name"),
+    pytest.param(replaced(sample("record_updated"), "data.list", [["\x00"]]), id="nested"),
+]
+
+
+@pytest.mark.parametrize("body", _NUL_BODIES)
+def test_a_nul_anywhere_is_400_and_not_stored_on_either_backend(
+    any_store: StateStore, body: dict[str, Any]
+) -> None:
+    app = create_app(any_store, secret=SECRET, clock=FakeClock())
+
+    refused = post(app, body)
+    stored = post(app, sample("record_created"))
+
+    assert refused.status_code == 400, refused.text
+    assert "NUL" in refused.json()["error"]
+    # The store works: only the NUL delivery was left out.
+    assert stored.json() == {"status": "stored"}
+    assert [event.payload for event in any_store.events_after(0)] == [sample("record_created")]
+
+
+def test_a_raw_nul_byte_in_the_body_is_400(app: Starlette, store: StateStore) -> None:
+    response = request(
+        app,
+        "POST",
+        f"{PATH}/{SECRET}",
+        content=encode(sample("record_created")) + b"\x00",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert store.count_events() == 0
+
+
+def test_an_event_name_too_long_for_any_event_is_400_on_either_backend(
+    any_store: StateStore,
+) -> None:
+    app = create_app(any_store, secret=SECRET, clock=FakeClock())
+    # Seeded random letters: PostgreSQL compresses a repetitive name under its index row limit.
+    name = "".join(random.Random(9).choices(string.ascii_lowercase, k=20_000))
+
+    response = post(app, {"event": name, "user": {"id": USER}})
+
+    assert response.status_code == 400
+    assert "event" in response.json()["error"]
+    assert any_store.count_events() == 0
+
+
+def _webhook_log_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "syncrag.webhooks"]
+
+
+def test_values_from_a_delivery_cannot_forge_a_log_line(
+    app: Starlette, store: StateStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    bodies = [
+        {"event": "mystery" + FORGED, "user": {"id": USER}},
+        replaced(sample("record_created"), "data.recordId", "rec" + FORGED),
+        replaced(sample("record_created"), "syncInstanceId", "sync\r" + FORGED),
+        {"event": "mystery", "user": {"id": "mallory" + FORGED}},
+        {**sample("record_created"), "k\x00" + FORGED: 1},
+    ]
+
+    with caplog.at_level(logging.DEBUG, logger="syncrag.webhooks"):
+        statuses = [post(app, body).status_code for body in bodies]
+
+    assert statuses == [200, 200, 200, 400, 400]
+    lines = _webhook_log_lines(caplog)
+    assert len(lines) == len(bodies)
+    assert all(line.isprintable() for line in lines), lines
+    # The event type, record id and sync id are there, escaped: what was sent can be read.
+    assert sum("\\n2026" in line for line in lines) == 3
+
+
+def test_a_failed_write_logs_the_event_type_escaped(
+    app: Starlette, store: StateStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE inbox"))
+
+    with caplog.at_level(logging.ERROR, logger="syncrag.webhooks"):
+        response = post(app, {"event": "mystery" + FORGED, "user": {"id": USER}})
+
+    assert response.status_code == 503
+    [line] = _webhook_log_lines(caplog)
+    assert line.isprintable()
+    assert "mystery\\n2026" in line
 
 
 # -- other routes ----------------------------------------------------------------------------

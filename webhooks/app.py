@@ -128,8 +128,10 @@ async def _store(
         )
     except (StateStoreError, sa_exc.SQLAlchemyError) as error:
         # The first line only: SQLAlchemy appends the statement's parameters, i.e. the body.
+        # Values from the delivery (and the driver's message) are logged as repr, so that a
+        # newline or control character in them cannot start a forged log line.
         logger.error(
-            "Could not store a %s webhook for user %r: %s",
+            "Could not store a %r webhook for user %r: %r",
             event.event_type,
             event.user_id,
             _first_line(error),
@@ -142,7 +144,7 @@ async def _store(
     else:
         outcome = "ignored"
     logger.info(
-        "Webhook %s for user %r (sync %s, record %s): %s.",
+        "Webhook %r for user %r (sync %r, record %r): %s.",
         event.event_type,
         event.user_id,
         event.sync_id,

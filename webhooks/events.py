@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resources.sync_api import KNOWN_EVENTS, normalize_event_name
+from webhooks.limits import event_name_problem, nul_problem, user_id_problem
 
 __all__ = ["InvalidEvent", "NotJsonBody", "WebhookEvent", "parse_event"]
 
@@ -63,12 +64,14 @@ def parse_event(body: bytes) -> WebhookEvent:
     raw_name = envelope.get("event")
     if not isinstance(raw_name, str) or not raw_name.strip():
         raise InvalidEvent("event must be a non-empty string naming the webhook event")
+    _refuse(event_name_problem(raw_name))
     event_type = normalize_event_name(raw_name)
     user = envelope.get("user")
     user_id = user.get("id") if isinstance(user, Mapping) else None
     if not _is_identifier(user_id):
         raise InvalidEvent("user.id must be a non-empty string (the Connected User's id)")
     assert isinstance(user_id, str)
+    _refuse(user_id_problem(user_id))
 
     if event_type not in KNOWN_EVENTS:
         # Accepted (and stored as ignored) so that Paragon never disables the webhook URL over
@@ -119,13 +122,24 @@ def _load_object(body: bytes) -> dict[str, Any]:
         raise NotJsonBody(str(error)) from None
     if not isinstance(document, dict):
         raise InvalidEvent(f"body must be a JSON object, not a JSON {_json_type(document)}")
+    # The inbox stores the envelope as this text, in UTF-8.
+    stored = json.dumps(document, ensure_ascii=False)
     try:
-        # The inbox stores the envelope as UTF-8 text; an unpaired surrogate escape such as
-        # "\ud800" parses but cannot be encoded, and would fail the write instead.
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
+        # An unpaired surrogate escape such as "\ud800" parses but cannot be encoded, and
+        # would fail the write instead.
+        stored.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidEvent("body contains an unpaired UTF-16 surrogate escape") from None
+    # json.dumps writes a NUL as \u0000, so only a body whose text shows that is walked (a
+    # literal backslash before "u0000" shows it too; the walk then finds no NUL).
+    if "\\u0000" in stored:
+        _refuse(nul_problem(document))
     return document
+
+
+def _refuse(problem: str | None) -> None:
+    if problem is not None:
+        raise InvalidEvent(problem)
 
 
 def _reject_constant(name: str) -> Any:
@@ -214,8 +228,7 @@ def _spelled(where: str, name: str, alias: str | None) -> str:
 
 
 def _is_identifier(value: object) -> bool:
-    # NUL is refused because PostgreSQL text columns cannot hold it.
-    return isinstance(value, str) and value.strip() != "" and "\x00" not in value
+    return isinstance(value, str) and value.strip() != ""
 
 
 def _optional_str(value: object) -> str | None:
