@@ -20,7 +20,13 @@ from ingest.points import PlannedPoint, plan_points
 from ingest.prefetch import Prefetcher
 from resources.embedding import Embedder
 from resources.state import LedgerRecord, RecordState, StateStore
-from resources.sync_api import SyncApiClient, SyncApiError, SyncApiNotFound
+from resources.sync_api import (
+    SyncApiAuthError,
+    SyncApiClient,
+    SyncApiError,
+    SyncApiNotFound,
+    SyncApiUnavailable,
+)
 from resources.text import ExtractionError, MarkdownChunker
 from resources.vectors import StoredPoint, VectorStore
 
@@ -41,6 +47,8 @@ class IndexReport:
     records_indexed: int = 0
     records_errored: int = 0
     records_deferred: int = 0
+    # Why records were deferred (left pending for the next run): reason -> records.
+    deferred_reasons: dict[str, int] = field(default_factory=dict)
     records_purged: int = 0
     records_superseded: int = 0
     chunks_total: int = 0
@@ -128,9 +136,14 @@ class Indexer:
             return PreparedRecord(record, error=str(exc))
         except SyncApiNotFound:
             return PreparedRecord(record, error="the record is no longer available from the API")
+        except SyncApiAuthError:
+            raise  # a refused token is a setting to fix, not this record's fault: the run fails
+        except SyncApiUnavailable as exc:
+            # 429, 5xx, timeouts: leave it pending for the next run rather than erroring it.
+            return PreparedRecord(record, deferred=exc.brief)
         except SyncApiError as exc:
-            # Transient or server-side: leave it pending for the next run rather than erroring it.
-            return PreparedRecord(record, deferred=str(exc))
+            # Any other answer (400, 409, ...) is about this record; waiting will not change it.
+            return PreparedRecord(record, error=str(exc))
         except Exception as exc:
             logger.exception("unexpected failure reading record %s", record.record_id)
             return PreparedRecord(record, error=f"unexpected {type(exc).__name__}: {exc}")
@@ -214,6 +227,8 @@ class Indexer:
             record = item.record
             if item.deferred is not None:
                 report.records_deferred += 1
+                reasons = report.deferred_reasons
+                reasons[item.deferred] = reasons.get(item.deferred, 0) + 1
                 continue
             if item.error is not None:
                 changed = self._state.mark_errored(

@@ -19,6 +19,7 @@ from resources.state import LedgerRecord
 from resources.sync_api import (
     AccessCheck,
     AccessCheckResult,
+    SyncApiAuthError,
     SyncApiBadRequest,
     SyncApiClient,
     SyncApiError,
@@ -76,7 +77,7 @@ class ReaderHints:
         self._failures: dict[str, int] = {}
 
     def readers_of(self, record: LedgerRecord) -> ReaderHint:
-        """The record's readers, or no hint; never raises for a failure of the API."""
+        """The record's readers, or no hint; raises only SyncApiAuthError (a refused token)."""
         sync_id = record.sync_id
         if sync_id in self._without_permissions:
             return _NO_HINT
@@ -91,7 +92,11 @@ class ReaderHints:
             logger.info("sync %s has no permission data (%s); indexing without hints", sync_id, exc)
             self._without_permissions.add(sync_id)
             return _NO_HINT
-        except SyncApiError as exc:
+        except SyncApiAuthError:
+            # The Permissions API takes the Sync API's token: a refusal is a setting to fix that
+            # fails the run, not an outage to index around.
+            raise
+        except SyncApiError as exc:  # 429/5xx after retries, or an answer of the wrong shape
             return self._failed(record, exc)
         except Exception as exc:  # a hint is never worth failing a record over
             logger.exception("unexpected failure asking who may read record %s", record.record_id)
@@ -146,7 +151,8 @@ def confirm_readers(
     """Asks the Permissions API whether `email` may read each (sync id, record id).
 
     A record is allowed only on an explicit yes: a per-check error, a sync without permission
-    sync (400) or an unreachable API leaves it unconfirmed, which a query withholds.
+    sync (400) or an unreachable API leaves it unconfirmed, which a query withholds. A refused
+    token raises SyncApiAuthError: it is a setting to fix, not an answer about the records.
     """
     by_sync: dict[str, list[str]] = {}
     for sync_id, record_id in dict.fromkeys(records):
@@ -163,6 +169,8 @@ def confirm_readers(
             checks = [AccessCheck(rid, f"user:{email}", READ_ROLE) for rid in batch]
             try:
                 results = checker.batch_check_access(user_id, sync_id, checks)
+            except SyncApiAuthError:
+                raise  # nothing can be confirmed until the token is fixed: say so, do not withhold
             except SyncApiError as exc:
                 logger.warning(
                     "could not confirm access to %d record(s) of sync %s (%s); withholding them",

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 
 from ingest.records import change_from_record
 from resources.state import RecordState, StateStore, SyncRow
-from resources.sync_api import RecordPage, SyncApiClient, SyncApiError
+from resources.sync_api import (
+    RecordPage,
+    SyncApiBadRequest,
+    SyncApiClient,
+    SyncApiNotFound,
+    SyncApiProtocolError,
+    SyncApiUnavailable,
+)
+
+# How a listing can end abnormally on the API's side. A refused token (SyncApiAuthError) is not
+# among them: it is a setting to fix, and fails the run.
+_LISTING_BROKE = (SyncApiUnavailable, SyncApiNotFound, SyncApiBadRequest, SyncApiProtocolError)
 
 _LIVE_STATES = (RecordState.PENDING, RecordState.INDEXED, RecordState.ERRORED)
 
@@ -62,7 +73,7 @@ def reconcile_sync(
             report.updated += outcome.new + outcome.updated
             seen.update(r.id for r in page.records if not r.deleted)
             last_page = page
-    except SyncApiError as exc:
+    except _LISTING_BROKE as exc:
         report.refused_reason = f"the listing ended abnormally ({exc}); nothing was deleted"
         return report
     if last_page is not None and (last_page.remaining_records or 0) > 0:

@@ -17,6 +17,7 @@ from resources.sync_api import (
     AccessCheck,
     AccessCheckResult,
     RetryPolicy,
+    SyncApiAuthError,
     SyncApiBadRequest,
     SyncApiUnavailable,
 )
@@ -165,6 +166,19 @@ def test_an_unreachable_api_withholds_everything(
     assert result.withheld_unconfirmed == 2
 
 
+def test_a_refused_token_fails_the_query_instead_of_withholding_quietly(
+    store: VectorStore, embedder: FakeEmbedder
+) -> None:
+    put(store, embedder, "drive", "doc", ["dan@example.com"])
+    api = FakePermissions({("drive", "doc"): {"dan@example.com"}})
+    api.failing_syncs["drive"] = SyncApiAuthError(
+        "refused: fix SYNCRAG_SIGNING_KEY", status_code=401
+    )
+
+    with pytest.raises(SyncApiAuthError):
+        search_user_as(embedder, store, api, USER, QUERY, "dan@example.com", limit=5)
+
+
 def test_over_fetches_then_trims_to_the_limit(store: VectorStore, embedder: FakeEmbedder) -> None:
     for i in range(9):
         put(store, embedder, "drive", f"doc{i}", None)
@@ -240,3 +254,13 @@ def test_failures_never_raise_and_stop_the_asking_after_a_few_in_a_row() -> None
     outcomes = [hints.readers_of(ledger_record("s1", f"r{i}")) for i in range(10)]
     assert all(o == ReaderHint(None, HintOutcome.FAILED) for o in outcomes)
     assert len(fake.requests) == MAX_CONSECUTIVE_FAILURES
+
+
+def test_a_refused_token_is_raised_not_counted_as_an_outage() -> None:
+    fake = FakeParagon().on(
+        "POST", "/api/permissions/s1/list-users", reply(401, {"message": "Unauthorized"})
+    )
+    hints = hints_over(fake)
+
+    with pytest.raises(SyncApiAuthError, match="SYNCRAG_PARAGON_PROJECT_ID"):
+        hints.readers_of(ledger_record("s1", "r0"))

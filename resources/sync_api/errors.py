@@ -63,6 +63,14 @@ class SyncApiBadRequest(SyncApiError):
 class SyncApiUnavailable(SyncApiError):
     """The API could not be reached or kept failing (connection errors, 429, 5xx) after retries."""
 
+    @property
+    def brief(self) -> str:
+        """What happened in a few words, the same for every record it happened to (for counts):
+        `the Sync API answered 503`, `the Sync API could not be reached`."""
+        if self.status_code is not None:
+            return f"the Sync API answered {self.status_code}"
+        return "the Sync API could not be reached"
+
 
 class SyncApiProtocolError(SyncApiError):
     """A response was not of the shape SPEC.md documents."""

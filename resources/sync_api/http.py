@@ -24,7 +24,8 @@ from resources.sync_api.errors import (
     body_excerpt,
 )
 from resources.sync_api.retry import RetryPolicy, is_retryable_status, parse_retry_after
-from resources.sync_api.token import UserTokenSigner
+from resources.sync_api.settings import AUD_HOST_SETTING, PROJECT_ID_SETTING
+from resources.sync_api.token import KEY_PATH_SETTING, KEY_SETTING, UserTokenSigner
 
 logger = logging.getLogger("syncrag.sync_api")
 
@@ -225,10 +226,7 @@ class SyncApiHttp:
             return error(
                 SyncApiAuthError,
                 f"The Sync API refused the user token for user {user_id!r} ({exchange}){said}: "
-                f"check that the aud claim is '<host>/<project id>' (this client sends "
-                f"{self._signer.audience!r}), that the token has not expired (clock skew "
-                "between this machine and Paragon), and that the signing key is the one whose "
-                "public half Paragon holds.",
+                f"{self._auth_settings_hint()}",
             )
         if status == 404:
             return error(
@@ -248,6 +246,20 @@ class SyncApiHttp:
                 f"{exchange}{said}: the Sync API failed on its side; try again later.",
             )
         return error(SyncApiError, f"{exchange}{said}.")
+
+    def _auth_settings_hint(self) -> str:
+        # The API says only "Unauthorized", whatever the cause: name every setting that makes
+        # up the token, with what this client sends where that is not a secret.
+        if self._signer.key_source in {KEY_SETTING, KEY_PATH_SETTING}:
+            key = self._signer.key_source
+        else:
+            key = f"{KEY_SETTING} / {KEY_PATH_SETTING}"
+        return (
+            f"fix {key} if the signing key is not the one whose public half Paragon holds for "
+            f"the project, {PROJECT_ID_SETTING} or {AUD_HOST_SETTING} if the token's aud claim "
+            f"{self._signer.audience!r} does not name your Paragon host and project, or this "
+            "machine's clock if the token expired early through clock skew."
+        )
 
 
 def _read_all(response: httpx.Response) -> bytes:

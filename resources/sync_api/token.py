@@ -66,6 +66,8 @@ class UserTokenSigner:
                 "fix SYNCRAG_TOKEN_LIFETIME_SECONDS."
             )
         self._key = _load_rsa_private_key(private_key_pem, source=key_source)
+        # Where the key came from (a setting's name), for errors that ask to fix it; never the key.
+        self.key_source = key_source
         self.project_id = project_id.strip()
         self.aud_host = aud_host.strip().rstrip("/") or DEFAULT_AUD_HOST
         self.lifetime_seconds = lifetime_seconds
