@@ -81,6 +81,11 @@ def synced_records(
     for sync in report.syncs:
         if sync.skipped_reason:
             context.log.info(f"sync {sync.integration}/{sync.pipeline}: {sync.skipped_reason}")
+        if sync.incomplete_reason:
+            context.log.warning(
+                f"sync {sync.integration}/{sync.pipeline} ({sync.sync_id}): "
+                f"{sync.incomplete_reason}"
+            )
 
     errored = [s for s in report.syncs if s.status.upper() == "ERRORED"]
     return MaterializeResult(
@@ -107,13 +112,30 @@ def _metadata(
         "records_new": report.total("new"),
         "records_updated": report.total("updated"),
         "records_unchanged": report.total("unchanged"),
-        "records_deleted": report.total("deleted") + sum(r.tombstoned for r in reconciled),
+        # Every way a record was found gone: the feed's tombstones, confirmed record_deleted
+        # hints and the reconcile's listing.
+        "records_deleted": report.total("deleted")
+        + report.deletion_hints_confirmed
+        + sum(r.tombstoned for r in reconciled),
         "pages": report.total("pages"),
         "deletion_hints_confirmed": report.deletion_hints_confirmed,
         "deletion_hints_rejected": report.deletion_hints_rejected,
+        "listing_complete": report.listing_complete and all(r.listing_complete for r in reconciled),
+        "records_missing_from_listing": report.total("records_missing"),
         "syncs": MetadataValue.md(_syncs_table(report)),
         "seconds_pulling": round(seconds, 3),
     }
+    incomplete = [
+        f"{s.integration}/{s.pipeline}: {s.incomplete_reason}"
+        for s in report.syncs
+        if s.incomplete_reason
+    ] + [
+        f"reconcile of {r.sync_id}: {r.refused_reason}"
+        for r in reconciled
+        if not r.listing_complete and r.refused_reason
+    ]
+    if incomplete:
+        metadata["listing_incomplete"] = MetadataValue.json(incomplete)
     if reconciled:
         metadata["reconcile"] = MetadataValue.md(_reconcile_table(reconciled))
         metadata["reconcile_refused"] = sum(1 for r in reconciled if r.refused_reason)
@@ -126,9 +148,10 @@ def _syncs_table(report: PullReport) -> str:
         "|" + "---|" * 8,
     ]
     for s in report.syncs:
+        note = s.skipped_reason or s.incomplete_reason or ""
         rows.append(
             f"| {s.integration}/{s.pipeline} | {s.status} | {s.new} | {s.updated} | {s.unchanged} "
-            f"| {s.deleted} | `{s.cursor or '-'}` | {s.skipped_reason or ''} |"
+            f"| {s.deleted} | `{s.cursor or '-'}` | {note} |"
         )
     return "\n".join(rows)
 

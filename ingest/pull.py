@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ingest.records import change_from_record
 from resources.state import InboxEvent, RecordState, StateStore, SyncRow, SyncStatus
-from resources.sync_api import Sync, SyncApiClient, SyncApiNotFound
+from resources.sync_api import RecordPage, Sync, SyncApiClient, SyncApiNotFound
 
 logger = logging.getLogger("syncrag.ingest")
 
@@ -35,6 +35,10 @@ class SyncPullReport:
     deleted: int = 0
     cursor: str | None = None
     skipped_reason: str | None = None
+    # Records the feed's own counts say the listing should have delivered but did not.
+    records_missing: int = 0
+    # Why the listing may be incomplete (None: it ended as the feed said it would).
+    incomplete_reason: str | None = None
 
 
 @dataclass
@@ -48,6 +52,11 @@ class PullReport:
 
     def total(self, name: str) -> int:
         return sum(int(getattr(s, name)) for s in self.syncs)
+
+    @property
+    def listing_complete(self) -> bool:
+        """False when any sync's listing may have left records out."""
+        return all(s.incomplete_reason is None for s in self.syncs)
 
 
 def refresh_syncs(client: SyncApiClient, state: StateStore, user_id: str) -> list[SyncRow]:
@@ -119,7 +128,14 @@ def pull_user(
 def pull_sync(
     client: SyncApiClient, state: StateStore, sync: SyncRow, *, page_size: int = 100
 ) -> SyncPullReport:
-    """Pulls one sync's pages after its cursor; each page's rows and cursor commit together."""
+    """Pulls one sync's pages after its cursor; each page's rows and cursor commit together.
+
+    Every page is checked against the feed's own counts (`RecordPage.position`). From a page
+    that sits further along than the records before it account for, records were skipped: its
+    rows and those after it are still applied (they are real), but the cursor stays at the last
+    page before the gap, so that the next run reads past the gap again, and the report says the
+    listing may be incomplete.
+    """
     report = SyncPullReport(
         sync_id=sync.sync_id,
         integration=sync.integration,
@@ -130,22 +146,60 @@ def pull_sync(
     if sync.status in _NOT_PULLABLE:
         report.skipped_reason = _skip_reason(sync.status, sync.reason)
         return report
+    # How many records the feed may hold before the first page: none from the start; after a
+    # saved cursor at most the records the ledger has (each was delivered before the cursor
+    # moved past it).
+    bound: int | None = 0 if sync.cursor is None else _ledger_rows(state, sync)
+    last: RecordPage | None = None
     pages = client.iter_record_pages(
         sync.user_id, sync.sync_id, cursor=sync.cursor, page_size=page_size
     )
     for page in pages:
+        position = page.position
+        if bound is not None and position is not None and position > bound:
+            report.records_missing += position - bound
+        bound = None if position is None else position + len(page.records)
+        holding = report.records_missing > 0
         changes = [change_from_record(r) for r in page.records]
         outcome = state.apply_page(
-            user_id=sync.user_id, sync_id=sync.sync_id, changes=changes, cursor=page.cursor
+            user_id=sync.user_id,
+            sync_id=sync.sync_id,
+            changes=changes,
+            cursor=None if holding else page.cursor,
         )
         report.pages += 1
         report.new += outcome.new
         report.updated += outcome.updated
         report.unchanged += outcome.unchanged
         report.deleted += outcome.deleted
-        if page.cursor is not None:
+        if page.cursor is not None and not holding:
             report.cursor = page.cursor
+        last = page
+    report.incomplete_reason = _incomplete_reason(report, last)
+    if report.incomplete_reason:
+        logger.warning(
+            "sync %s of user %s: %s", sync.sync_id, sync.user_id, report.incomplete_reason
+        )
     return report
+
+
+def _ledger_rows(state: StateStore, sync: SyncRow) -> int:
+    return sum(state.counts_by_state(sync.user_id).get(sync.sync_id, {}).values())
+
+
+def _incomplete_reason(report: SyncPullReport, last: RecordPage | None) -> str | None:
+    if report.records_missing:
+        return (
+            f"the listing may be incomplete: its pages held {report.records_missing} "
+            f"record{'s' if report.records_missing != 1 else ''} fewer than their totalRecords "
+            "implies; the cursor stays before the gap, so the next run reads past it again"
+        )
+    if last is not None and not last.caught_up:
+        return (
+            f"the listing may be incomplete: the feed stopped giving a usable cursor with "
+            f"{last.remaining_records} records still to come"
+        )
+    return None
 
 
 def confirm_deletion_hints(

@@ -38,6 +38,8 @@ class ReconcileReport:
     tombstoned: int = 0
     updated: int = 0
     refused_reason: str | None = None
+    # False when the listing ended abnormally (an error, a cut, fewer records than announced).
+    listing_complete: bool = True
 
 
 def reconcile_sync(
@@ -75,18 +77,21 @@ def reconcile_sync(
             last_page = page
     except _LISTING_BROKE as exc:
         report.refused_reason = f"the listing ended abnormally ({exc}); nothing was deleted"
+        report.listing_complete = False
         return report
     if last_page is not None and (last_page.remaining_records or 0) > 0:
         report.refused_reason = (
             f"the listing stopped with {last_page.remaining_records} records still to come; "
             "nothing was deleted"
         )
+        report.listing_complete = False
         return report
     if announced is not None and delivered < announced:
         report.refused_reason = (
             f"the listing ended after {delivered} of the {announced} records it announced; "
             "nothing was deleted"
         )
+        report.listing_complete = False
         return report
 
     report.listed = len(seen)

@@ -195,6 +195,19 @@ class RecordPage:
         """True when nothing is left after this page (empty page or no remaining records)."""
         return not self.records or self.remaining_records == 0
 
+    @property
+    def position(self) -> int | None:
+        """How many of the feed's records come before this page, by the page's own counts:
+        `totalRecords` less this page's records and the `remainingRecords` after it (SPEC.md
+        section 2.6: 1 record + 999 remaining of 1000). None when a count is missing.
+
+        A feed that skipped records shows it here: the page sits further along than the
+        records delivered before it can account for.
+        """
+        if self.total_records is None or self.remaining_records is None:
+            return None
+        return self.total_records - len(self.records) - self.remaining_records
+
     @classmethod
     def from_json(cls, obj: object) -> RecordPage:
         body = as_object(obj, "record page")
