@@ -111,6 +111,10 @@ def _metadata(
         "records_indexed": report.records_indexed,
         "records_errored": report.records_errored,
         "records_deferred": report.records_deferred,
+        "records_deferred_by_reason": MetadataValue.json(report.deferred_reasons),
+        "records_superseded": report.records_superseded,
+        # Still pending after the run: deferred ones, and those that changed while indexed.
+        "records_left_pending": report.records_deferred + report.records_superseded,
         "records_purged": report.records_purged,
         "chunks_total": report.chunks_total,
         "chunks_embedded": report.chunks_embedded,
@@ -130,6 +134,21 @@ def _metadata(
         metadata["previous_collection"] = switch.previous or "(not recorded)"
     if switch.stale_points_deleted:
         metadata["stale_points_deleted_from_collection"] = switch.stale_points_deleted
+
+    def _records(count: int) -> str:
+        return f"{count} record{'' if count == 1 else 's'}"
+
+    left_pending = [
+        f"{_records(count)} deferred: {reason} (will retry next run)"
+        for reason, count in sorted(report.deferred_reasons.items())
+    ]
+    if report.records_superseded:
+        left_pending.append(
+            f"{_records(report.records_superseded)} changed while being indexed "
+            "(the newer version is indexed next run)"
+        )
+    if left_pending:
+        metadata["left_pending"] = MetadataValue.json(left_pending)
     if report.errors:
         metadata["errors"] = MetadataValue.md(
             "\n".join(f"- **{name}**: {reason}" for name, reason in report.errors)

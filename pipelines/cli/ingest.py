@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, ExecuteInProcessResult
 
 from pipelines.cli import runtime
 from pipelines.definitions import build_definitions
@@ -28,6 +28,13 @@ class UserRunSummary:
     records: dict[str, Any] = field(default_factory=dict)
     index: dict[str, Any] = field(default_factory=dict)
     checks_passed: bool = True
+    # Why the run failed, in the words of the error that ended it (None: it did not fail).
+    failure: str | None = None
+
+    @property
+    def listing_complete(self) -> bool:
+        """False when the pull may have left records out (the run is then not complete)."""
+        return bool(self.records.get("listing_complete", True))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,9 +57,10 @@ def run(args: argparse.Namespace) -> int:
             instance,
             users,
             full_reconcile=args.full_reconcile,
-            on_done=lambda s: print(_line(s)),
+            on_done=lambda s: print("\n".join(_lines(s))),
         )
-    return 0 if all(s.success and s.checks_passed for s in summaries) else 1
+    complete = all(s.success and s.checks_passed and s.listing_complete for s in summaries)
+    return 0 if complete else 1
 
 
 def ingest_users(
@@ -77,7 +85,9 @@ def ingest_users(
             tags={"syncrag/trigger": "cli"},
             raise_on_error=False,
         )
-        summary = UserRunSummary(user_id=user, success=result.success)
+        summary = UserRunSummary(
+            user_id=user, success=result.success, failure=_failure_reason(result)
+        )
         for node, target in (("synced_records", summary.records), ("vector_index", summary.index)):
             if result.success:
                 for materialization in result.asset_materializations_for_node(node):
@@ -94,10 +104,31 @@ def ingest_users(
     return summaries
 
 
-def _line(s: UserRunSummary) -> str:
+def _failure_reason(result: ExecuteInProcessResult) -> str | None:
+    """The message of the exception that failed the run's first failed step, without its type."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            if error is None:
+                continue
+            # Dagster wraps the asset's exception: the one worth showing is the innermost.
+            while error.cause is not None:
+                error = error.cause
+            message = error.message.strip()
+            prefix, sep, rest = message.partition(": ")
+            if sep and error.cls_name and prefix.endswith(error.cls_name):
+                return rest
+            return message
+    return None
+
+
+def _lines(s: UserRunSummary) -> list[str]:
+    """The headline of one user's run, then one line per thing it left undone, and why."""
     if not s.success:
-        return f"{s.user_id}: run failed (see the Dagster UI or run with -v)"
-    return (
+        if s.failure:
+            return [f"{s.user_id}: run failed: {s.failure}"]
+        return [f"{s.user_id}: run failed (see the Dagster UI or run with -v)"]
+    headline = (
         f"{s.user_id}: {s.records.get('records_new', 0)} new, "
         f"{s.records.get('records_updated', 0)} updated, "
         f"{s.records.get('records_deleted', 0)} deleted; "
@@ -106,4 +137,11 @@ def _line(s: UserRunSummary) -> str:
         f"{s.index.get('chunks_embedded', 0)} chunks embedded, "
         f"{s.index.get('chunks_reused', 0)} reused"
         + ("" if s.checks_passed else "  [index check FAILED]")
+        + ("" if s.listing_complete else "  [listing INCOMPLETE]")
     )
+    notes = [str(note) for note in s.index.get("left_pending") or []]
+    if not s.listing_complete:
+        notes += [str(note) for note in s.records.get("listing_incomplete") or []] or [
+            "the listing may be incomplete"
+        ]
+    return [headline, *(f"  {note}" for note in notes)]
