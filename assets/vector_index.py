@@ -75,6 +75,7 @@ def vector_index(
         embedder=model,
         store=store,
         record_batch_size=ingest_settings.record_batch_size,
+        limits=ingest_settings.extraction_limits(),
     ).index_user(user_id)
     seconds = time.perf_counter() - started
     for name, reason in report.errors:

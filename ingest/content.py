@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from resources.state import LedgerRecord
 from resources.sync_api import SyncApiClient, SyncApiNotFound
-from resources.text import ExtractionError, extract_markdown, render_crm_record, render_ticket
+from resources.text import DocumentReader, ExtractionError, render_crm_record
 
 FILE_PIPELINES = frozenset({"files"})
 TICKET_PIPELINES = frozenset({"tickets"})
@@ -20,10 +20,14 @@ FOLDER_MIME_TYPES = frozenset(
 
 
 class ContentReader:
-    """Turns one record of one sync into Markdown, the way its pipeline stores text."""
+    """Turns one record of one sync into Markdown, the way its pipeline stores text.
 
-    def __init__(self, client: SyncApiClient) -> None:
+    Downloaded bytes are read by `documents` (in production a bounded worker process).
+    """
+
+    def __init__(self, client: SyncApiClient, documents: DocumentReader) -> None:
         self._client = client
+        self._documents = documents
 
     def markdown_for(self, record: LedgerRecord, pipeline: str) -> str:
         """The record's text as Markdown; an empty string for records with no text (folders).
@@ -39,7 +43,7 @@ class ContentReader:
                 )
             except SyncApiNotFound as exc:
                 raise ExtractionError("the file's content is no longer available") from exc
-            return extract_markdown(
+            return self._documents.file_markdown(
                 content.data,
                 mime_type=record.mime_type or content.content_type,
                 name=record.name or record.external_id or record.record_id,
@@ -51,5 +55,5 @@ class ContentReader:
                 ).data
             except SyncApiNotFound:
                 archive = None  # a ticket without downloadable content still has its description
-            return render_ticket(record.raw, archive)
+            return self._documents.ticket_markdown(record.raw, archive)
         return render_crm_record(pipeline, record.raw)

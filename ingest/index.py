@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from ingest.content import FILE_PIPELINES, ContentReader
@@ -27,7 +28,13 @@ from resources.sync_api import (
     SyncApiNotFound,
     SyncApiUnavailable,
 )
-from resources.text import ExtractionError, MarkdownChunker
+from resources.text import (
+    DocumentReader,
+    ExtractionError,
+    ExtractionLimits,
+    ExtractionWorker,
+    MarkdownChunker,
+)
 from resources.vectors import StoredPoint, VectorStore
 
 logger = logging.getLogger("syncrag.ingest")
@@ -93,9 +100,14 @@ class Indexer:
         embedder: Embedder,
         store: VectorStore,
         record_batch_size: int = 32,
+        limits: ExtractionLimits | None = None,
+        documents: DocumentReader | None = None,
     ) -> None:
+        """`documents` reads downloaded content; by default each `index_user` starts a bounded
+        worker process (`ExtractionWorker` under `limits`) on its first document and ends it."""
         self._client = client
-        self._reader = ContentReader(client)
+        self._limits = limits or ExtractionLimits()
+        self._documents = documents
         self._state = state
         self._chunker = chunker
         self._embedder = embedder
@@ -106,16 +118,23 @@ class Indexer:
         report = IndexReport()
         self._purge_tombstones(user_id, report)
         pipelines = {s.sync_id: s.pipeline for s in self._state.list_syncs(user_id)}
-        hints = ReaderHints(self._client)  # used by the reader thread only
+        # Used by the reader thread only.
+        hints = ReaderHints(self._client)
+        worker: ExtractionWorker | None = None
+        documents = self._documents
+        if documents is None:
+            documents = worker = ExtractionWorker(self._limits)
+        reader = ContentReader(self._client, documents)
         pending = (
-            self._prepare_one(record, pipelines.get(record.sync_id, "files"), hints)
+            self._prepare_one(reader, record, pipelines.get(record.sync_id, "files"), hints)
             for batch in self._state.record_pages(
                 user_id, [RecordState.PENDING], page_size=self._batch_size
             )
             for record in batch
         )
         ahead = Prefetcher(pending, capacity=READ_AHEAD_RECORDS, name="syncrag-read")
-        with ahead:
+        # The reader thread stops before the worker it reads with.
+        with worker or nullcontext(), ahead:
             while True:
                 started = time.perf_counter()
                 prepared = ahead.take(
@@ -128,10 +147,10 @@ class Indexer:
                 self._apply(user_id, prepared, report)
 
     def _prepare_one(
-        self, record: LedgerRecord, pipeline: str, hints: ReaderHints
+        self, reader: ContentReader, record: LedgerRecord, pipeline: str, hints: ReaderHints
     ) -> PreparedRecord:
         try:
-            markdown = self._reader.markdown_for(record, pipeline)
+            markdown = reader.markdown_for(record, pipeline)
         except ExtractionError as exc:
             return PreparedRecord(record, error=str(exc))
         except SyncApiNotFound:

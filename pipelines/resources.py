@@ -11,11 +11,13 @@ from resources.embedder_resource import EmbedderResource
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource
+from resources.text.limits import MB
 from resources.vector_store_resource import VectorStoreResource
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
     """The resources every syncrag asset, job and sensor uses, keyed as the code expects them."""
+    limits = settings.extraction_limits
     return {
         "sync_api": SyncApiResource(
             base_url=settings.sync_api_url,
@@ -44,5 +46,11 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             page_size=settings.page_size,
             record_batch_size=settings.record_batch_size,
             reconcile_max_delete_share=settings.reconcile_max_delete_share,
+            max_download_mb=limits.download_bytes // MB,
+            max_expanded_mb=limits.expanded_bytes // MB,
+            max_compression_ratio=limits.compression_ratio,
+            extract_memory_mb=limits.memory_bytes // MB,
+            extract_timeout_seconds=limits.seconds,
+            max_text_mb=limits.text_bytes // MB,
         ),
     }

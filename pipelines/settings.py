@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from resources.embedding.onnx_files import MODEL_DIR_SETTING, default_model_dir
+from resources.text.limits import MB, ExtractionLimits
 
 DEMO_PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"
 
@@ -84,6 +85,34 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SYNCRAG_RECORD_BATCH_SIZE", "32", "Records read, embedded and written per batch."),
     Setting("SYNCRAG_PAGE_SIZE", "100", "Records per Sync API page (maximum 1000)."),
     Setting(
+        "SYNCRAG_MAX_DOWNLOAD_MB",
+        "100",
+        "Largest file syncrag downloads; a bigger one is errored (the download stops there).",
+    ),
+    Setting(
+        "SYNCRAG_MAX_EXPANDED_MB",
+        "200",
+        "Largest total a ZIP-based file (DOCX, XLSX, PPTX, ticket bundle) may expand to.",
+    ),
+    Setting(
+        "SYNCRAG_MAX_COMPRESSION_RATIO",
+        "100",
+        "Largest expansion ratio of a part (over 1 MB) of a ZIP-based file: zip bombs exceed it.",
+    ),
+    Setting(
+        "SYNCRAG_EXTRACT_MEMORY_MB",
+        "1024",
+        "Memory the extraction process may use for one file, beyond what it holds at rest.",
+    ),
+    Setting(
+        "SYNCRAG_EXTRACT_TIMEOUT_SECONDS",
+        "60",
+        "Time one file's extraction may take before its process is killed and replaced.",
+    ),
+    Setting(
+        "SYNCRAG_MAX_TEXT_MB", "20", "Most text one file may give (in millions of characters)."
+    ),
+    Setting(
         "SYNCRAG_RECONCILE_MAX_DELETE_SHARE",
         "0.5",
         "Largest share of a sync's records a full reconcile may delete.",
@@ -140,6 +169,7 @@ class Settings:
     record_batch_size: int
     page_size: int
     reconcile_max_delete_share: float
+    extraction_limits: ExtractionLimits
     webhook_secret_set: bool
     sensor_interval_seconds: int
     incremental_poll_cron: str
@@ -173,6 +203,14 @@ class Settings:
             record_batch_size=_int(get, "SYNCRAG_RECORD_BATCH_SIZE", minimum=1),
             page_size=_int(get, "SYNCRAG_PAGE_SIZE", minimum=1, maximum=1000),
             reconcile_max_delete_share=_share(get, "SYNCRAG_RECONCILE_MAX_DELETE_SHARE"),
+            extraction_limits=ExtractionLimits(
+                download_bytes=_int(get, "SYNCRAG_MAX_DOWNLOAD_MB", minimum=1) * MB,
+                expanded_bytes=_int(get, "SYNCRAG_MAX_EXPANDED_MB", minimum=1) * MB,
+                compression_ratio=_int(get, "SYNCRAG_MAX_COMPRESSION_RATIO", minimum=2),
+                memory_bytes=_int(get, "SYNCRAG_EXTRACT_MEMORY_MB", minimum=64) * MB,
+                seconds=_int(get, "SYNCRAG_EXTRACT_TIMEOUT_SECONDS", minimum=1),
+                text_bytes=_int(get, "SYNCRAG_MAX_TEXT_MB", minimum=1) * MB,
+            ),
             webhook_secret_set=bool(environ.get("SYNCRAG_WEBHOOK_SECRET")),
             sensor_interval_seconds=_int(get, "SYNCRAG_SENSOR_INTERVAL_SECONDS", minimum=1),
             incremental_poll_cron=_required(get, "SYNCRAG_INCREMENTAL_POLL_CRON"),

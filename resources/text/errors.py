@@ -21,3 +21,11 @@ class UnreadableFileError(ExtractionError):
 
 class NoTextError(ExtractionError):
     """The document was read but holds no text (empty file, scanned PDF without a text layer)."""
+
+
+class LimitExceededError(ExtractionError):
+    """Reading the document would cost more than a configured bound; `limit` names the bound."""
+
+    def __init__(self, reason: str, *, limit: str) -> None:
+        super().__init__(reason)
+        self.limit = limit

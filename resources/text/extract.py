@@ -9,7 +9,12 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
-from resources.text.errors import NoTextError, UnreadableFileError, UnsupportedFileTypeError
+from resources.text.errors import (
+    LimitExceededError,
+    NoTextError,
+    UnreadableFileError,
+    UnsupportedFileTypeError,
+)
 from resources.text.formats import (
     PDF,
     SUPPORTED_LABELS,
@@ -17,6 +22,7 @@ from resources.text.formats import (
     normalise_mime_type,
     resolve_format,
 )
+from resources.text.limits import ExtractionLimits, check_archive, describe_bytes
 from resources.text.pdf import PdfUnreadable, pdf_text
 
 if TYPE_CHECKING:
@@ -32,11 +38,19 @@ _MAX_NAME_IN_MESSAGE = 120
 
 
 class TextExtractor:
-    """Reads documents as Markdown; builds its markitdown converter once, on first use."""
+    """Reads documents as Markdown; builds its markitdown converter once, on first use.
 
-    def __init__(self) -> None:
+    `limits` bounds what a ZIP-based document may expand to and how much text it may give.
+    """
+
+    def __init__(self, limits: ExtractionLimits | None = None) -> None:
         self._lock = threading.Lock()
         self._markitdown: MarkItDown | None = None
+        self._limits = limits or ExtractionLimits()
+
+    def warm_up(self) -> None:
+        """Loads the converters and the PDF reader now rather than on the first document."""
+        self._converter()
 
     def extract(self, content: bytes, *, mime_type: str | None, name: str) -> str:
         """The document's text as Markdown.
@@ -58,7 +72,14 @@ class TextExtractor:
         elif document_format is PDF:
             text = _read_pdf(content, shown)
         else:
+            check_archive(content, self._limits, shown=shown)
             text = _HTML_COMMENTS.sub("", self._convert(content, document_format, shown))
+        if len(text) > self._limits.text_bytes:
+            raise LimitExceededError(
+                f"{shown} holds more than the {describe_bytes(self._limits.text_bytes)} text "
+                "limit (SYNCRAG_MAX_TEXT_MB).",
+                limit="text size",
+            )
         text = _tidy(text)
         if not text:
             raise NoTextError(
@@ -77,6 +98,9 @@ class TextExtractor:
         try:
             result = converter.convert_stream(io.BytesIO(content), stream_info=stream_info)
         except Exception as exc:
+            if _ran_out_of_memory(exc):
+                # The memory bound, not a corrupt file: markitdown wraps what its parsers raise.
+                raise MemoryError from exc
             raise UnreadableFileError(
                 f"{shown} is corrupt or cannot be read as {document_format.label}."
             ) from exc
@@ -87,6 +111,26 @@ class TextExtractor:
             if self._markitdown is None:
                 self._markitdown = _build_markitdown()
             return self._markitdown
+
+
+def _ran_out_of_memory(exc: BaseException) -> bool:
+    """Whether a MemoryError lies behind `exc`: in its chain, or in a markitdown attempt."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MemoryError):
+            return True
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        # markitdown's FileConversionException keeps each converter's failure in `attempts`.
+        for attempt in getattr(current, "attempts", None) or ():
+            info = getattr(attempt, "exc_info", None)
+            if info and isinstance(info[1], BaseException):
+                pending.append(info[1])
+    return False
 
 
 def _read_pdf(content: bytes, shown: str) -> str:
