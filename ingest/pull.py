@@ -195,9 +195,10 @@ def _incomplete_reason(report: SyncPullReport, last: RecordPage | None) -> str |
             "implies; the cursor stays before the gap, so the next run reads past it again"
         )
     if last is not None and not last.caught_up:
+        remaining = last.remaining_records
         return (
-            f"the listing may be incomplete: the feed stopped giving a usable cursor with "
-            f"{last.remaining_records} records still to come"
+            "the listing may be incomplete: the feed stopped giving a usable cursor with "
+            f"{'more' if remaining is None else remaining} records still to come"
         )
     return None
 

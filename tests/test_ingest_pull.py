@@ -126,3 +126,15 @@ def test_a_feed_without_counts_is_not_checked(state: StateStore) -> None:
     )
 
     assert pull(state, fake) == (0, "c1")
+
+
+def test_a_feed_that_stops_giving_cursors_is_reported_incomplete(state: StateStore) -> None:
+    fake = FakeParagon().on(
+        "GET", RECORDS_PATH, reply(body=page([1, 2], total=5, remaining=3, cursor=None))
+    )
+
+    with make_client(fake) as client:
+        report = pull_sync(client, state, the_sync(state), page_size=2)
+
+    assert report.incomplete_reason is not None
+    assert "3 records still to come" in report.incomplete_reason
