@@ -1,6 +1,11 @@
-"""Sensor `sync_webhooks`: turns the webhook inbox into one run request per user and tick."""
+"""Sensor `sync_webhooks`: turns the webhook inbox into one run request per user and tick, and
+lets a user it has never seen in only once the Sync API confirms that user has a sync."""
+
+from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from dagster import (
     DefaultSensorStatus,
@@ -16,10 +21,24 @@ from pipelines.jobs import ingest_user_job
 from pipelines.partitions import USERS_PARTITIONS_NAME, users_partitions
 from resources.state import EventStatus, InboxEvent, StateStore, SyncStatus
 from resources.state_resource import StateResource
+from resources.sync_api import (
+    SyncApiAuthError,
+    SyncApiClient,
+    SyncApiConfigError,
+    SyncApiError,
+    SyncApiNotFound,
+    SyncApiUnavailable,
+)
+from resources.sync_api_resource import SyncApiResource
 
 SENSOR_NAME = "sync_webhooks"
 MAX_EVENTS_PER_TICK = 5000
+# Each user the sensor has never seen costs one list_syncs call; a flood of forged user ids is
+# worked off this many at a time, so that a tick stays short.
+MAX_NEW_USERS_PER_TICK = 20
 ERRORED_EVENT = "sync_errored"
+# Events a run may act on; ignored and rejected ones never request anything.
+_LIVE = frozenset({EventStatus.NEW, EventStatus.PROCESSED})
 
 
 def build_webhook_sensor(minimum_interval_seconds: int) -> SensorDefinition:
@@ -31,31 +50,161 @@ def build_webhook_sensor(minimum_interval_seconds: int) -> SensorDefinition:
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
         description="Reads webhook events from the inbox after its cursor and requests one "
-        "ingest run per user with news (coalescing that user's events).",
+        "ingest run per user with news (coalescing that user's events); a user it has never "
+        "seen becomes a partition once the Sync API lists a sync of that user.",
     )
-    def sync_webhooks(context: SensorEvaluationContext, state: StateResource) -> SensorResult:
-        return evaluate_inbox(context, state.get_store())
+    def sync_webhooks(
+        context: SensorEvaluationContext, state: StateResource, sync_api: SyncApiResource
+    ) -> SensorResult:
+        return evaluate_inbox(context, state.get_store(), sync_api.get_client())
 
     return sync_webhooks
 
 
-def evaluate_inbox(context: SensorEvaluationContext, store: StateStore) -> SensorResult:
-    """One tick: new users become partitions, each user's events become one run request.
+@dataclass(frozen=True, slots=True)
+class InboxCursor:
+    """Where the sensor stands in the inbox.
 
-    The cursor moves past exactly the rows this tick read, all of which it either turned into a
-    request or judged ignorable; if the tick fails midway, nothing is returned and the cursor stays.
+    Every event up to `after` is settled. Events after it up to `seen` were read before but
+    waited for the Sync API to confirm their user; a tick reads them again only for users that
+    are still not partitions. Written as "seen" when nothing waits, else as "after:seen".
     """
-    last_id = int(context.cursor or 0)
-    events = store.events_after(last_id, limit=MAX_EVENTS_PER_TICK)
+
+    after: int
+    seen: int
+
+    @classmethod
+    def parse(cls, text: str | None) -> InboxCursor:
+        if not text:
+            return cls(0, 0)
+        after, _, seen = text.partition(":")
+        return cls(int(after), int(seen or after))
+
+    def __str__(self) -> str:
+        return str(self.seen) if self.after == self.seen else f"{self.after}:{self.seen}"
+
+
+@dataclass
+class Confirmations:
+    """What the Sync API said this tick about users that are not partitions yet."""
+
+    confirmed: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # user -> reason
+    deferred: list[str] = field(default_factory=list)
+    outage: SyncApiUnavailable | None = None
+
+
+def evaluate_inbox(
+    context: SensorEvaluationContext, store: StateStore, sync_api: SyncApiClient
+) -> SensorResult:
+    """One tick: confirmed new users become partitions, each user's events one run request.
+
+    A user the API does not confirm gets no partition and no run; its events are marked
+    rejected. A user the API could not be asked about (429/5xx, unreachable, or past this tick's
+    quota) holds the cursor at its first event: the next tick reads on from there, and other
+    users' events in between are not requested twice (the cursor's `seen`). If the tick fails
+    midway, nothing is returned and the cursor stays.
+    """
+    cursor = InboxCursor.parse(context.cursor)
+    events = store.events_after(cursor.after, limit=MAX_EVENTS_PER_TICK)
     if not events:
         return SensorResult(skip_reason=SkipReason("no new webhook events"))
 
+    known = set(context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME))
     by_user: dict[str, list[InboxEvent]] = defaultdict(list)
     for event in events:
-        if event.status != EventStatus.IGNORED and event.user_id:
+        # An event read before belongs to this tick only if its user still waits.
+        unsettled = event.id > cursor.seen or event.user_id not in known
+        if event.status in _LIVE and event.user_id and unsettled:
             by_user[event.user_id].append(event)
 
-    for event in (e for user_events in by_user.values() for e in user_events):
+    # Oldest first, so that the quota and an outage hold back as few events as possible.
+    new_users = sorted((u for u in by_user if u not in known), key=lambda u: by_user[u][0].id)
+    answers = confirm_users(sync_api, new_users)
+    for user, reason in answers.rejected.items():
+        rejected = store.mark_events_rejected([e.id for e in by_user.pop(user)], reason)
+        context.log.warning(
+            f"webhook events of user {user!r} rejected: {reason}; no partition added, "
+            f"{rejected} event(s) marked rejected"
+        )
+    if answers.deferred:
+        why = (
+            f"the Sync API is unavailable ({answers.outage})"
+            if answers.outage is not None
+            else f"{MAX_NEW_USERS_PER_TICK} new users were asked about this tick"
+        )
+        context.log.warning(
+            f"{len(answers.deferred)} new user(s) wait for the next tick: {why}; "
+            "their events are kept"
+        )
+
+    _mark_errored_syncs(store, (e for es in by_user.values() for e in es if e.id > cursor.seen))
+
+    held = [by_user[user][0].id for user in answers.deferred]
+    next_cursor = InboxCursor(
+        after=min(held) - 1 if held else events[-1].id,
+        seen=max(cursor.seen, events[-1].id),
+    )
+    runnable = known | set(answers.confirmed)
+    return SensorResult(
+        run_requests=[
+            _run_request(user, user_events)
+            for user, user_events in sorted(by_user.items())
+            if user in runnable
+        ],
+        dynamic_partitions_requests=(
+            [users_partitions.build_add_request(sorted(answers.confirmed))]
+            if answers.confirmed
+            else []
+        ),
+        cursor=str(next_cursor),
+    )
+
+
+def confirm_users(sync_api: SyncApiClient, users: Sequence[str]) -> Confirmations:
+    """Ask the Sync API, once per user, whether each user has at least one sync.
+
+    After one transient failure the rest wait too: the API is down, and every further call
+    would spend the client's whole retry budget.
+    """
+    answers = Confirmations()
+    for asked, user in enumerate(users):
+        if answers.outage is not None or asked >= MAX_NEW_USERS_PER_TICK:
+            answers.deferred.append(user)
+            continue
+        try:
+            syncs = sync_api.list_syncs(user)
+        except SyncApiUnavailable as exc:
+            answers.outage = exc
+            answers.deferred.append(user)
+            continue
+        except SyncApiConfigError:
+            raise  # this install cannot call the API at all: fail the tick, lose nothing
+        except SyncApiNotFound:
+            answers.rejected[user] = "the Sync API does not know this user (404)"
+            continue
+        except SyncApiAuthError as exc:
+            answers.rejected[user] = (
+                f"the Sync API refused a token for this user ({exc.status_code}); if it "
+                "refuses every user, check the signing key and project id settings"
+            )
+            continue
+        except SyncApiError as exc:
+            # Any other answer confirms nothing; the user's next event asks again.
+            answers.rejected[user] = (
+                f"the Sync API's answer for this user confirms no sync "
+                f"({type(exc).__name__}, status {exc.status_code})"
+            )
+            continue
+        if syncs:
+            answers.confirmed.append(user)
+        else:
+            answers.rejected[user] = "the Sync API lists no sync for this user"
+    return answers
+
+
+def _mark_errored_syncs(store: StateStore, events: Iterable[InboxEvent]) -> None:
+    for event in events:
         if event.event_type == ERRORED_EVENT and event.sync_id:
             # Shown at once in `syncrag status`; the run then confirms it with the API. Only for
             # a recorded sync of the event's user: an unknown sync must not fail every tick, and
@@ -64,27 +213,18 @@ def evaluate_inbox(context: SensorEvaluationContext, store: StateStore) -> Senso
             if known is not None and known.user_id == event.user_id:
                 store.set_sync_status(event.sync_id, SyncStatus.ERRORED, _error_message(event))
 
-    known = set(context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME))
-    new_users = sorted(u for u in by_user if u not in known)
-    run_requests = [
-        RunRequest(
-            partition_key=user,
-            # Unique per tick, so a key never blocks a later run for the same user.
-            run_key=f"{user}:inbox:{user_events[-1].id}",
-            tags={
-                "syncrag/trigger": "webhook",
-                "syncrag/events": str(len(user_events)),
-                "syncrag/event_types": ",".join(sorted({e.event_type for e in user_events})),
-            },
-        )
-        for user, user_events in sorted(by_user.items())
-    ]
-    return SensorResult(
-        run_requests=run_requests,
-        dynamic_partitions_requests=(
-            [users_partitions.build_add_request(new_users)] if new_users else []
-        ),
-        cursor=str(events[-1].id),
+
+def _run_request(user: str, events: Sequence[InboxEvent]) -> RunRequest:
+    return RunRequest(
+        partition_key=user,
+        # Unique per batch of events, so a key never blocks a later run for the same user;
+        # if a tick is evaluated again, Dagster skips the key it has already launched.
+        run_key=f"{user}:inbox:{events[-1].id}",
+        tags={
+            "syncrag/trigger": "webhook",
+            "syncrag/events": str(len(events)),
+            "syncrag/event_types": ",".join(sorted({e.event_type for e in events})),
+        },
     )
 
 

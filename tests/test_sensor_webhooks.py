@@ -1,28 +1,109 @@
-"""The `sync_webhooks` sensor: one run request per user and tick, new users become partitions, the
-cursor moves past exactly what a tick read, and a failing tick loses nothing."""
+"""The `sync_webhooks` sensor, evaluated as the daemon does (`evaluate_tick`, so Dagster's own
+checks run): one run request per user and tick; a user it has never seen becomes a partition
+only once the Sync API (the emulator, in-process) lists a sync of that user; the cursor moves
+past exactly what a tick settled, and a failing tick or an unavailable API loses nothing."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+import jwt
 import pytest
 from dagster import (
     DagsterInstance,
-    RunRequest,
-    SensorResult,
-    build_sensor_context,
+    InitResourceContext,
+    RepositoryDefinition,
     instance_for_test,
 )
 
+from emulator import EmulatorConfig, create_app
+from pipelines.definitions import build_definitions
 from pipelines.partitions import USERS_PARTITIONS_NAME
-from pipelines.sensors import build_webhook_sensor, evaluate_inbox
+from pipelines.sensors import MAX_NEW_USERS_PER_TICK
 from resources.state import EventStatus, StateStore, SyncStatus
 from resources.state_resource import StateResource
+from resources.sync_api import RetryPolicy, SyncApiClient, UserTokenSigner
+from resources.sync_api_resource import SyncApiResource
+from tests.contract.transports import SharedTransport, SyncASGITransport
+from tests.test_sensor_support import Tick, evaluate_sensor_tick
+from tests.test_sync_api_support import rsa_key_pair
+
+EMULATOR_URL = "http://emulator.test"
+INTEGRATION = "googledrive"
 
 _keys = itertools.count()
+
+
+class SyncApiSpy(httpx.BaseTransport):
+    """In front of the emulator: notes whom each list-syncs call asks about, and answers a
+    chosen status instead of the emulator for chosen users."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+        self.asked: list[str] = []
+        self.failures: dict[str, int] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        user = str(jwt.decode(token, options={"verify_signature": False})["sub"])
+        if (request.method, request.url.path) == ("GET", "/api/syncs"):
+            self.asked.append(user)
+        status = self.failures.get(user)
+        if status is not None:
+            return httpx.Response(status, json={"message": "injected by the test"})
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        pass  # the fixture closes the emulator's transport
+
+
+class EmulatedSyncApi:
+    """The emulator app over an empty corpus, and the resource the sensor reaches it through."""
+
+    def __init__(self, root: Path) -> None:
+        self._private_pem, public_pem = rsa_key_pair()
+        self.root = root
+        self.config = EmulatorConfig(root=root, public_key_pem=public_pem)
+        self._transport = SyncASGITransport(create_app(self.config, background=False))
+        self.spy = SyncApiSpy(self._transport)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def give_sync(self, user: str) -> None:
+        """Enable a files sync for the user, as the user's app would."""
+        (self.root / user / INTEGRATION / "files").mkdir(parents=True, exist_ok=True)
+        with SyncApiClient(
+            EMULATOR_URL, self._signer(), transport=SharedTransport(self._transport)
+        ) as client:
+            client.enable_sync(user, INTEGRATION, "files")
+
+    def _signer(self) -> UserTokenSigner:
+        return UserTokenSigner(self._private_pem, self.config.project_id)
+
+    def resource(self) -> SyncApiResource:
+        """The real resource class, its client sent through the spy to the emulator."""
+        spy = self.spy
+
+        class EmulatorSyncApiResource(SyncApiResource):
+            def setup_for_execution(self, context: InitResourceContext) -> None:
+                signer = UserTokenSigner(self.signing_key or "", self.project_id)
+                # One attempt: a 503 is an outage at once, without sleeping through retries.
+                self._client = SyncApiClient(
+                    self.base_url, signer, transport=spy, retry=RetryPolicy(max_attempts=1)
+                )
+
+        return EmulatorSyncApiResource(
+            base_url=EMULATOR_URL,
+            project_id=self.config.project_id,
+            signing_key=self._private_pem,
+            max_attempts=1,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +132,23 @@ def store(state_url: str) -> Iterator[StateStore]:
         yield store
 
 
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[EmulatedSyncApi]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    emulated = EmulatedSyncApi(corpus)
+    try:
+        yield emulated
+    finally:
+        emulated.close()
+
+
+@functools.cache
+def _repository() -> RepositoryDefinition:
+    """The code location as the daemon loads it (default settings)."""
+    return build_definitions({}).get_repository_def()
+
+
 def _event(
     store: StateStore,
     user: str,
@@ -72,43 +170,36 @@ def _event(
     assert stored
 
 
-def _tick(instance: DagsterInstance, state_url: str, cursor: str | None) -> SensorResult:
-    sensor = build_webhook_sensor(5)
-    # The resource opens and closes its store around the tick, as in the daemon.
-    with build_sensor_context(
-        instance=instance, cursor=cursor, resources={"state": StateResource(url=state_url)}
-    ) as context:
-        result = sensor(context)
-    assert isinstance(result, SensorResult)
-    return result
+def _tick(
+    instance: DagsterInstance,
+    state_url: str,
+    api: EmulatedSyncApi,
+    cursor: str | None,
+    *,
+    state: StateResource | None = None,
+) -> Tick:
+    # The resources open and close their store and client around the tick, as in the daemon.
+    resources = {"state": state or StateResource(url=state_url), "sync_api": api.resource()}
+    return evaluate_sensor_tick(instance, _repository(), resources, cursor)
 
 
-def _requests(result: SensorResult) -> dict[str, RunRequest]:
-    requests = result.run_requests or []
-    by_user = {r.partition_key: r for r in requests}
-    assert len(by_user) == len(requests), "one request per user"
-    return {str(user): request for user, request in by_user.items()}
-
-
-def _added_partitions(result: SensorResult) -> list[str]:
-    added: list[str] = []
-    for request in result.dynamic_partitions_requests or []:
-        assert request.partitions_def_name == USERS_PARTITIONS_NAME
-        added.extend(request.partition_keys)
-    return added
+def _statuses(store: StateStore, user: str) -> list[tuple[EventStatus, str | None]]:
+    return [(e.status, e.reason) for e in store.events_after(0) if e.user_id == user]
 
 
 def test_many_events_of_one_user_become_one_run_request(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    api.give_sync("alice")
+    api.give_sync("bob")
     for event_type in ("record_created", "record_created", "record_updated", "record_deleted"):
         _event(store, "alice", event_type)
     _event(store, "bob", "record_created")
     _event(store, "alice", "sync_complete")
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
 
-    requests = _requests(result)
+    requests = data.by_user
     assert set(requests) == {"alice", "bob"}
     assert requests["alice"].tags["syncrag/events"] == "5"
     assert requests["alice"].tags["syncrag/event_types"] == (
@@ -118,86 +209,214 @@ def test_many_events_of_one_user_become_one_run_request(
     assert all(r.tags["syncrag/trigger"] == "webhook" for r in requests.values())
 
 
-def test_unknown_users_are_added_as_partitions_known_ones_are_not(
-    instance: DagsterInstance, state_url: str, store: StateStore
+def test_new_users_with_a_sync_become_partitions_asked_about_once_known_ones_are_not_asked(
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
     instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
-    for user in ("alice", "carol", "bob", "carol"):
+    api.give_sync("bob")
+    api.give_sync("carol")
+    for user in ("alice", "carol", "bob", "carol", "alice"):
         _event(store, user)
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
 
-    assert sorted(_added_partitions(result)) == ["bob", "carol"]
-    assert set(_requests(result)) == {"alice", "bob", "carol"}
+    assert sorted(data.added) == ["bob", "carol"]
+    assert set(data.by_user) == {"alice", "bob", "carol"}
+    assert sorted(api.spy.asked) == ["bob", "carol"]
 
 
-def test_no_partition_request_when_every_user_is_known(
-    instance: DagsterInstance, state_url: str, store: StateStore
+def test_no_partition_request_and_no_api_call_when_every_user_is_known(
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
     instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
     _event(store, "alice")
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
 
-    assert _added_partitions(result) == []
-    assert set(_requests(result)) == {"alice"}
+    assert data.added == []
+    assert set(data.by_user) == {"alice"}
+    assert api.spy.asked == []
 
 
 def test_the_next_tick_reads_only_rows_after_the_cursor(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    api.give_sync("alice")
+    api.give_sync("bob")
     _event(store, "alice")
     _event(store, "bob")
-    first = _tick(instance, state_url, None)
+    first = _tick(instance, state_url, api, None)
     assert first.cursor is not None
 
-    idle = _tick(instance, state_url, first.cursor)
+    idle = _tick(instance, state_url, api, first.cursor)
     _event(store, "bob")
     _event(store, "bob")
-    second = _tick(instance, state_url, first.cursor)
+    second = _tick(instance, state_url, api, first.cursor)
 
-    assert not idle.run_requests
-    assert idle.skip_reason is not None
-    assert set(_requests(second)) == {"bob"}
-    assert _requests(second)["bob"].tags["syncrag/events"] == "2"
+    assert not idle.requests
+    assert idle.skip_message is not None
+    assert set(second.by_user) == {"bob"}
+    assert second.by_user["bob"].tags["syncrag/events"] == "2"
     assert second.cursor is not None and int(second.cursor) > int(first.cursor)
-    assert not _requests(_tick(instance, state_url, second.cursor))
+    assert not _tick(instance, state_url, api, second.cursor).by_user
+    assert sorted(api.spy.asked) == ["alice", "bob"]
 
 
 def test_run_keys_are_unique_per_tick_so_a_later_run_is_never_blocked(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    api.give_sync("alice")
     keys: list[str | None] = []
     cursor: str | None = None
     for _ in range(3):
         _event(store, "alice")
-        result = _tick(instance, state_url, cursor)
-        cursor = result.cursor
-        keys.append(_requests(result)["alice"].run_key)
+        data = _tick(instance, state_url, api, cursor)
+        cursor = data.cursor
+        keys.append(data.by_user["alice"].run_key)
 
     assert None not in keys
     assert len(set(keys)) == 3
 
 
 def test_ignored_events_request_nothing_but_are_read_past(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
     _event(store, "alice", "record_errored", status=EventStatus.IGNORED)
     _event(store, "mallory", "record_updated", status=EventStatus.IGNORED)
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
     _event(store, "alice")
-    after = _tick(instance, state_url, result.cursor)
+    after = _tick(instance, state_url, api, data.cursor)
 
-    assert not result.run_requests
-    assert _added_partitions(result) == []
-    assert result.cursor is not None
-    assert _requests(after)["alice"].tags["syncrag/events"] == "1"
+    assert not data.requests
+    assert data.added == []
+    assert data.cursor is not None
+    assert after.by_user["alice"].tags["syncrag/events"] == "1"
+    assert api.spy.asked == []
+
+
+def test_a_user_without_a_sync_gets_no_partition_and_no_run_and_is_not_retried(
+    instance: DagsterInstance,
+    state_url: str,
+    store: StateStore,
+    api: EmulatedSyncApi,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A forged delivery; its user id tries to forge a log line as well.
+    mallory = "mallory\n2025-07-01 - dagster - INFO - launched a run for alice"
+    api.give_sync("alice")
+    _event(store, mallory)
+    _event(store, "alice")
+    _event(store, mallory, "record_deleted")
+
+    data = _tick(instance, state_url, api, None)
+    logged = capsys.readouterr().err.splitlines()
+    again = _tick(instance, state_url, api, data.cursor)
+
+    assert data.added == ["alice"]
+    assert set(data.by_user) == {"alice"}
+    assert instance.get_dynamic_partitions(USERS_PARTITIONS_NAME) == ["alice"]
+    assert _statuses(store, mallory) == 2 * [
+        (EventStatus.REJECTED, "the Sync API lists no sync for this user")
+    ]
+    assert store.pending_deletion_hints(mallory) == []
+    # One warning line for the user, its id escaped: no line of the log is the forged one.
+    [warning] = [line for line in logged if "rejected" in line]
+    assert "WARNING" in warning and repr(mallory) in warning
+    assert not [line for line in logged if line.startswith("2025-07-01 - dagster")]
+    # Read past, not asked about again: the cursor moved beyond the rejected events.
+    assert not again.requests
+    assert api.spy.asked == [mallory, "alice"]
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_a_user_the_api_refuses_or_does_not_know_is_rejected(
+    instance: DagsterInstance,
+    state_url: str,
+    store: StateStore,
+    api: EmulatedSyncApi,
+    status: int,
+) -> None:
+    api.give_sync("alice")
+    api.spy.failures["mallory"] = status
+    _event(store, "mallory")
+    _event(store, "alice")
+
+    data = _tick(instance, state_url, api, None)
+
+    assert set(data.by_user) == {"alice"}
+    assert data.added == ["alice"]
+    [(event_status, reason)] = _statuses(store, "mallory")
+    assert event_status == EventStatus.REJECTED
+    assert reason is not None and str(status) in reason
+    assert data.cursor == "2"
+
+
+def test_an_unavailable_api_keeps_the_new_users_events_and_blocks_no_one(
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
+) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "carol"])
+    api.give_sync("dave")
+    api.give_sync("erin")
+    api.spy.failures["dave"] = 503
+    _event(store, "alice")  # 1
+    _event(store, "dave")  # 2: the API cannot be asked about dave
+    _event(store, "alice")  # 3
+    _event(store, "erin")  # 4: not asked while the API is down
+    _event(store, "carol")  # 5
+
+    outage = _tick(instance, state_url, api, None)
+    still_down = _tick(instance, state_url, api, outage.cursor)
+    _event(store, "carol")  # 6
+    news = _tick(instance, state_url, api, still_down.cursor)
+    del api.spy.failures["dave"]
+    back = _tick(instance, state_url, api, news.cursor)
+
+    # Known users run at once; dave and erin wait, and nothing of theirs is dropped.
+    assert set(outage.by_user) == {"alice", "carol"}
+    assert outage.by_user["alice"].run_key == "alice:inbox:3"
+    assert outage.added == []
+    assert _statuses(store, "dave") == [(EventStatus.NEW, None)]
+    assert outage.cursor == "1:5"
+    # Events read before are not requested again while the cursor waits at dave's.
+    assert not still_down.requests
+    assert still_down.cursor == "1:5"
+    assert set(news.by_user) == {"carol"}
+    assert news.by_user["carol"].tags["syncrag/events"] == "1"
+    assert news.cursor == "1:6"
+    # Once the API answers, dave and erin are confirmed and run with their own events only.
+    assert sorted(back.added) == ["dave", "erin"]
+    assert set(back.by_user) == {"dave", "erin"}
+    assert back.by_user["dave"].tags["syncrag/events"] == "1"
+    assert back.cursor == "6"
+    assert api.spy.asked == ["dave", "dave", "dave", "dave", "erin"]
+
+
+def test_new_users_past_the_quota_of_a_tick_wait_for_the_next(
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
+) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
+    forged = [f"forged-{n:02d}" for n in range(MAX_NEW_USERS_PER_TICK + 2)]
+    for user in forged:
+        _event(store, user)
+    _event(store, "alice")
+
+    first = _tick(instance, state_url, api, None)
+    second = _tick(instance, state_url, api, first.cursor)
+
+    assert len(api.spy.asked) == MAX_NEW_USERS_PER_TICK + 2
+    assert sorted(api.spy.asked) == forged
+    assert set(first.by_user) == {"alice"}
+    assert not second.requests
+    assert {s for user in forged for s, _ in _statuses(store, user)} == {EventStatus.REJECTED}
+    assert second.cursor == str(len(forged) + 1)
 
 
 def test_a_sync_errored_event_marks_the_sync_errored_at_once(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
     store.upsert_sync(
         user_id="alice",
         sync_id="sync-1",
@@ -208,12 +427,12 @@ def test_a_sync_errored_event_marks_the_sync_errored_at_once(
     message = "Credentials are no longer valid."
     _event(store, "alice", "sync_errored", payload={"error": {"message": message}})
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
 
     sync = store.get_sync("sync-1")
     assert sync is not None
     assert (sync.status, sync.reason) == (SyncStatus.ERRORED, message)
-    assert set(_requests(result)) == {"alice"}
+    assert set(data.by_user) == {"alice"}
 
 
 class FailingStore(StateStore):
@@ -239,9 +458,18 @@ class FailingStore(StateStore):
         super().set_sync_status(sync_id, status, reason)
 
 
+class FailingStateResource(StateResource):
+    """The state resource over a FailingStore."""
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._store = FailingStore.open(self.url)
+
+
 def test_a_tick_that_fails_midway_loses_nothing(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    api.give_sync("alice")
+    api.give_sync("bob")
     store.upsert_sync(
         user_id="alice",
         sync_id="sync-1",
@@ -251,34 +479,35 @@ def test_a_tick_that_fails_midway_loses_nothing(
     )
     _event(store, "alice", "sync_errored", payload={"error": {"message": "revoked"}})
     _event(store, "bob", sync_id="sync-2")
-    context = build_sensor_context(instance=instance, cursor="0")
 
-    with FailingStore.open(state_url) as failing, pytest.raises(ConnectionError):
-        evaluate_inbox(context, failing)
-    retry = _tick(instance, state_url, context.cursor)
+    with pytest.raises(ConnectionError):
+        _tick(instance, state_url, api, "0", state=FailingStateResource(url=state_url))
+    assert instance.get_dynamic_partitions(USERS_PARTITIONS_NAME) == []
+    retry = _tick(instance, state_url, api, "0")
 
-    assert context.cursor == "0"
-    assert set(_requests(retry)) == {"alice", "bob"}
-    assert sorted(_added_partitions(retry)) == ["alice", "bob"]
-    assert retry.cursor is not None and int(retry.cursor) == 2
+    assert set(retry.by_user) == {"alice", "bob"}
+    assert sorted(retry.added) == ["alice", "bob"]
+    assert retry.cursor == "2"
 
 
 def test_a_sync_errored_event_for_an_unrecorded_sync_does_not_stop_the_sensor(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
     # A sync enabled outside syncrag (or a forged event): the tick must not fail on it forever.
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob"])
     _event(store, "alice", "sync_errored", sync_id="never-seen", payload={"error": {}})
     _event(store, "bob")
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
 
-    assert set(_requests(result)) == {"alice", "bob"}
+    assert set(data.by_user) == {"alice", "bob"}
     assert store.get_sync("never-seen") is None
 
 
 def test_a_sync_errored_event_cannot_mark_another_users_sync(
-    instance: DagsterInstance, state_url: str, store: StateStore
+    instance: DagsterInstance, state_url: str, store: StateStore, api: EmulatedSyncApi
 ) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "mallory"])
     store.upsert_sync(
         user_id="alice",
         sync_id="sync-1",
@@ -288,8 +517,8 @@ def test_a_sync_errored_event_cannot_mark_another_users_sync(
     )
     _event(store, "mallory", "sync_errored", sync_id="sync-1", payload={"error": {}})
 
-    result = _tick(instance, state_url, None)
+    data = _tick(instance, state_url, api, None)
 
     sync = store.get_sync("sync-1")
     assert sync is not None and sync.status == SyncStatus.IDLE
-    assert set(_requests(result)) == {"mallory"}
+    assert set(data.by_user) == {"mallory"}
