@@ -15,6 +15,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.run_guard import one_ingest_per_user
 from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
 from pipelines.partitions import users_partitions
 from resources.ingest_settings_resource import IngestSettingsResource
@@ -57,25 +58,26 @@ def synced_records(
     user_id = context.partition_key
     client = sync_api.get_client()
     store = state.get_store()
-    started = time.perf_counter()
-    reconciled: list[ReconcileReport] = []
-    if config.full_reconcile:
-        for sync in refresh_syncs(client, store, user_id):
-            if sync.status.upper() in ("IDLE", "ACTIVE"):
-                reconciled.append(
-                    reconcile_sync(
-                        client,
-                        store,
-                        sync,
-                        max_delete_share=ingest_settings.reconcile_max_delete_share,
-                        page_size=max(ingest_settings.page_size, 1000),
+    with one_ingest_per_user(context, store, user_id):
+        started = time.perf_counter()
+        reconciled: list[ReconcileReport] = []
+        if config.full_reconcile:
+            for sync in refresh_syncs(client, store, user_id):
+                if sync.status.upper() in ("IDLE", "ACTIVE"):
+                    reconciled.append(
+                        reconcile_sync(
+                            client,
+                            store,
+                            sync,
+                            max_delete_share=ingest_settings.reconcile_max_delete_share,
+                            page_size=max(ingest_settings.page_size, 1000),
+                        )
                     )
-                )
-    # Said before the pull, which may fail on the same broken feed and end the step.
-    for rec in reconciled:
-        if rec.refused_reason:
-            context.log.warning(f"reconcile of sync {rec.sync_id}: {rec.refused_reason}")
-    report = pull_user(client, store, user_id, page_size=ingest_settings.page_size)
+        # Said before the pull, which may fail on the same broken feed and end the step.
+        for rec in reconciled:
+            if rec.refused_reason:
+                context.log.warning(f"reconcile of sync {rec.sync_id}: {rec.refused_reason}")
+        report = pull_user(client, store, user_id, page_size=ingest_settings.page_size)
     seconds = time.perf_counter() - started
 
     for sync in report.syncs:

@@ -13,6 +13,7 @@ from dagster import (
     asset,
 )
 
+from assets.run_guard import one_ingest_per_user
 from assets.synced_records import synced_records
 from ingest import CollectionSwitch, Indexer, IndexReport, follow_collection
 from ingest.consistency import check_user_index
@@ -24,9 +25,6 @@ from resources.sync_api_resource import SyncApiResource
 from resources.vector_store_resource import VectorStoreResource
 
 INDEX_CHECK = "index_matches_ledger"
-# Every step that opens the embedded store joins this pool; the demo instance sets its limit to 1
-# because Qdrant Edge admits one process per path (raise it with a Qdrant server).
-VECTOR_STORE_POOL = "syncrag_vector_store"
 
 
 @asset(
@@ -34,7 +32,6 @@ VECTOR_STORE_POOL = "syncrag_vector_store"
     deps=[synced_records],
     group_name="ingest",
     kinds={"qdrant", "pytorch"},
-    pool=VECTOR_STORE_POOL,
     description="Chunks of the user's records, embedded once and kept in Qdrant: pending records "
     "are indexed (only new chunk texts embedded), tombstoned ones purged; a new embedding model "
     "or runtime (its own collection) re-indexes the user's records into it.",
@@ -59,24 +56,25 @@ def vector_index(
     model = embedder.get_embedder()
     store = vector_store.get_store(model.model_name, model.dimension)
     ledger = state.get_store()
-    started = time.perf_counter()
-    # A new model or runtime has a collection of its own: re-index the user's records into it.
-    switch = follow_collection(ledger, store, user_id)
-    if switch.switched:
-        context.log.info(
-            f"{store.collection_name} is configured but {user_id}'s records were indexed into "
-            f"{switch.previous or 'an unrecorded collection'}: re-indexing "
-            f"{switch.records_reindexed} records into it"
-        )
-    report = Indexer(
-        client=sync_api.get_client(),
-        state=ledger,
-        chunker=embedder.get_chunker(),
-        embedder=model,
-        store=store,
-        record_batch_size=ingest_settings.record_batch_size,
-        limits=ingest_settings.extraction_limits(),
-    ).index_user(user_id)
+    with one_ingest_per_user(context, ledger, user_id):
+        started = time.perf_counter()
+        # A new model or runtime has a collection of its own: re-index the user's records into it.
+        switch = follow_collection(ledger, store, user_id)
+        if switch.switched:
+            context.log.info(
+                f"{store.collection_name} is configured but {user_id}'s records were indexed into "
+                f"{switch.previous or 'an unrecorded collection'}: re-indexing "
+                f"{switch.records_reindexed} records into it"
+            )
+        report = Indexer(
+            client=sync_api.get_client(),
+            state=ledger,
+            chunker=embedder.get_chunker(),
+            embedder=model,
+            store=store,
+            record_batch_size=ingest_settings.record_batch_size,
+            limits=ingest_settings.extraction_limits(),
+        ).index_user(user_id)
     seconds = time.perf_counter() - started
     for name, reason in report.errors:
         context.log.warning(f"could not index {name}: {reason}")

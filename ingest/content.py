@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from resources.state import LedgerRecord
-from resources.sync_api import SyncApiClient, SyncApiNotFound
-from resources.text import DocumentReader, ExtractionError, render_crm_record
+from resources.sync_api import Content, ContentTooLarge, SyncApiClient, SyncApiNotFound
+from resources.text import DocumentReader, ExtractionError, LimitExceededError, render_crm_record
+from resources.text.limits import describe_bytes
 
 FILE_PIPELINES = frozenset({"files"})
 TICKET_PIPELINES = frozenset({"tickets"})
@@ -25,9 +26,12 @@ class ContentReader:
     Downloaded bytes are read by `documents` (in production a bounded worker process).
     """
 
-    def __init__(self, client: SyncApiClient, documents: DocumentReader) -> None:
+    def __init__(
+        self, client: SyncApiClient, documents: DocumentReader, *, max_download_bytes: int
+    ) -> None:
         self._client = client
         self._documents = documents
+        self._max_download_bytes = max_download_bytes
 
     def markdown_for(self, record: LedgerRecord, pipeline: str) -> str:
         """The record's text as Markdown; an empty string for records with no text (folders).
@@ -38,9 +42,7 @@ class ContentReader:
             if (record.mime_type or "").lower() in FOLDER_MIME_TYPES:
                 return ""
             try:
-                content = self._client.download_content(
-                    record.user_id, record.sync_id, record.record_id
-                )
+                content = self._download(record)
             except SyncApiNotFound as exc:
                 raise ExtractionError("the file's content is no longer available") from exc
             return self._documents.file_markdown(
@@ -50,10 +52,24 @@ class ContentReader:
             )
         if pipeline in TICKET_PIPELINES:
             try:
-                archive = self._client.download_content(
-                    record.user_id, record.sync_id, record.record_id
-                ).data
+                archive = self._download(record).data
             except SyncApiNotFound:
                 archive = None  # a ticket without downloadable content still has its description
             return self._documents.ticket_markdown(record.raw, archive)
         return render_crm_record(pipeline, record.raw)
+
+    def _download(self, record: LedgerRecord) -> Content:
+        try:
+            return self._client.download_content(
+                record.user_id,
+                record.sync_id,
+                record.record_id,
+                max_bytes=self._max_download_bytes,
+            )
+        except ContentTooLarge:
+            name = record.name or record.external_id or record.record_id
+            raise LimitExceededError(
+                f"'{name}' is larger than the {describe_bytes(self._max_download_bytes)} "
+                "download limit (SYNCRAG_MAX_DOWNLOAD_MB); the download stopped there.",
+                limit="download size",
+            ) from None

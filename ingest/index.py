@@ -124,7 +124,9 @@ class Indexer:
         documents = self._documents
         if documents is None:
             documents = worker = ExtractionWorker(self._limits)
-        reader = ContentReader(self._client, documents)
+        reader = ContentReader(
+            self._client, documents, max_download_bytes=self._limits.download_bytes
+        )
         pending = (
             self._prepare_one(reader, record, pipelines.get(record.sync_id, "files"), hints)
             for batch in self._state.record_pages(

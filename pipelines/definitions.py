@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dagster import Definitions
 
 from assets import synced_records, vector_index
+from pipelines.dead_runs import build_dead_run_sensor
 from pipelines.jobs import enable_sync_job, ingest_user_job
 from pipelines.resources import build_resources
 from pipelines.schedules import build_schedules
@@ -22,7 +23,7 @@ def build_definitions(environ: Mapping[str, str] | None = None) -> Definitions:
         assets=[synced_records, vector_index],
         jobs=[ingest_user_job, enable_sync_job],
         schedules=build_schedules(settings.incremental_poll_cron, settings.full_reconcile_cron),
-        sensors=[build_webhook_sensor(settings.sensor_interval_seconds)],
+        sensors=[build_webhook_sensor(settings.sensor_interval_seconds), build_dead_run_sensor()],
         resources=build_resources(settings),
     )
 

@@ -44,7 +44,7 @@ def _graph(defs: Definitions) -> dict[str, Any]:
         "sensors": {
             s.name: {
                 "minimum_interval_seconds": s.minimum_interval_seconds,
-                "jobs": sorted(j.name for j in s.jobs),
+                "jobs": sorted(j.name for j in s.jobs) if s.has_jobs else [],
                 "default_status": s.default_status.value,
             }
             for s in repo.sensor_defs

@@ -10,6 +10,7 @@ from typing import Any
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from pipelines.cli import runtime
+from pipelines.dead_runs import fail_dead_runs
 from pipelines.definitions import build_definitions
 from pipelines.jobs import INGEST_JOB_NAME
 from pipelines.partitions import USERS_PARTITIONS_NAME
@@ -73,6 +74,8 @@ def ingest_users(
 ) -> list[UserRunSummary]:
     """Runs the ingest job for each user's partition, one after another, and summarises each run."""
     job = build_definitions().resolve_job_def(INGEST_JOB_NAME)
+    # Runs of this host killed earlier (kill -9, OOM) would otherwise stay STARTED forever.
+    fail_dead_runs(instance)
     instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, list(users))
     summaries: list[UserRunSummary] = []
     for user in users:

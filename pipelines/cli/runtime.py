@@ -14,19 +14,30 @@ from resources.vectors import VectorStore, vector_store_from_settings
 
 DEFAULT_DAGSTER_HOME = ".syncrag/dagster"
 
-# Qdrant Edge admits one process per path, so every run that opens it queues in a pool of one.
+# Written into DAGSTER_HOME for the embedded defaults (never over a file the operator wrote).
 _MARKER = "# Written by syncrag"
 DAGSTER_YAML = f"""\
 {_MARKER} for the embedded defaults.
-concurrency:
-  pools:
-    default_limit: 1
-# Queued runs start within a second of a sensor's request (the default waits up to 5 s).
+# Queued runs start within a second of a sensor's request (the default waits up to 5 s). At most
+# 4 runs at once on a laptop, and one per user: a second run of a partition waits in the queue
+# rather than holding a slot while it waits for the user's ingest lock. A run whose process died
+# stops counting as soon as the dead_runs sensor marks it failed.
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
   config:
     dequeue_interval_seconds: 1
+    max_concurrent_runs: 4
+    tag_concurrency_limits:
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+# Runs that never got from STARTING to STARTED (a launcher that died) are failed after 3 minutes.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  poll_interval_seconds: 30
 # The webhook sensor ticks every few seconds: keep a day of its skipped ticks, not forever.
 retention:
   sensor:

@@ -21,6 +21,7 @@ from resources.state.models import (
     SyncStatus,
 )
 from resources.state.store import StateStore
+from resources.state.user_locks import LockHolder
 
 __all__ = [
     "DELETION_HINT_EVENT_TYPE",
@@ -28,6 +29,7 @@ __all__ = [
     "EventStatus",
     "InboxEvent",
     "LedgerRecord",
+    "LockHolder",
     "PageOutcome",
     "RecordChange",
     "RecordState",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -21,6 +22,7 @@ from resources.state.models import (
     SyncRow,
     SyncStatus,
 )
+from resources.state.user_locks import UserLocks, WaitReport
 
 __all__ = ["StateStore"]
 
@@ -93,6 +95,16 @@ class StateStore:
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
+
+    @contextmanager
+    def user_lock(
+        self, user_id: str, *, holder: str, on_wait: WaitReport | None = None
+    ) -> Iterator[None]:
+        """Holds the user's ingest lock for the block, waiting for it first (see user_locks.py):
+        one ingest per user at a time, and a holder that dies frees it at once."""
+        locks = UserLocks(self._engine, namespace=self._schema or "")
+        with locks.hold(user_id, holder=holder, on_wait=on_wait):
+            yield
 
     # -- schema -------------------------------------------------------------------------------
 

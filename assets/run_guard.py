@@ -1,0 +1,93 @@
+"""What every ingest step does around its work: one step per user at a time, and a run that
+names the process it runs in, so that a run whose process died can be told apart from a live one.
+
+Why not a Dagster pool: a pool slot is freed when Dagster marks the run finished, and nothing
+marks a run finished whose process was SIGKILLed or OOM-killed; the next run then waited forever.
+The user lock (resources/state/user_locks.py) is released by the kernel or the database with its
+holder, and `pipelines/dead_runs.py` marks runs whose recorded process is gone as failed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import AssetExecutionContext
+
+from resources.state import LockHolder, StateStore
+
+HOST_TAG = "syncrag/host"
+PID_TAG = "syncrag/pid"
+# The process's start time (clock ticks since boot) and the boot's id: a pid reused by another
+# process, or on a rebooted host, does not pass for the run's own.
+PROCESS_START_TAG = "syncrag/process_start"
+BOOT_TAG = "syncrag/boot_id"
+
+
+@contextmanager
+def one_ingest_per_user(
+    context: AssetExecutionContext, store: StateStore, user_id: str
+) -> Iterator[None]:
+    """Tags the run with its process, then holds the user's ingest lock for the block, saying
+    who holds it while it waits."""
+    context.instance.add_run_tags(context.run.run_id, process_tags())
+
+    def report(holder: LockHolder | None, waited: float) -> None:
+        who = holder.describe() if holder else "another ingest"
+        context.log.info(
+            f"waiting for {user_id}'s ingest lock, held by {who}; waited {waited:.0f} s so far"
+        )
+
+    with store.user_lock(user_id, holder=f"run {context.run.run_id}", on_wait=report):
+        yield
+
+
+def process_tags() -> dict[str, str]:
+    """Tags that identify this process on this host."""
+    return {
+        HOST_TAG: socket.gethostname(),
+        PID_TAG: str(os.getpid()),
+        PROCESS_START_TAG: _process_start(os.getpid()) or "",
+        BOOT_TAG: _boot_id() or "",
+    }
+
+
+def process_is_gone(tags: Mapping[str, str]) -> bool:
+    """True when the tags name a process on this host that no longer runs.
+
+    False when it runs, or when this host cannot tell (another host, tags missing).
+    """
+    if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
+        return False
+    if _process_start(os.getpid()) is None:
+        return False  # no /proc here: no way to tell a dead process from a live one
+    boot = tags.get(BOOT_TAG)
+    if boot and _boot_id() not in (None, boot):
+        return True
+    started = _process_start(int(tags[PID_TAG]))
+    if started is None:
+        return True
+    recorded = tags.get(PROCESS_START_TAG)
+    return bool(recorded) and recorded != started
+
+
+def _process_start(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # Fields after the command name (which may hold spaces): state is the first, start the 20th.
+    fields = stat.rsplit(")", 1)[-1].split()
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None  # a zombie is dead: only its parent has not collected it yet
+    return fields[19]
+
+
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return None
