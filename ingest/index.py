@@ -43,8 +43,10 @@ MAX_REPORTED_ERRORS = 20
 # A write batch closes at this many chunks even if more records are ready: bounds the memory
 # a batch holds and how long a query waits for the store.
 MAX_BATCH_CHUNKS = 512
-# Records the reader may hold ready ahead of the model.
+# Records the reader may hold ready ahead of the model, and the text they may hold between them
+# (past it the reader waits: 64 records of 20 MB of text each would otherwise sit in memory).
 READ_AHEAD_RECORDS = 64
+READ_AHEAD_TEXT_CHARS = 32 * 1024 * 1024
 
 
 @dataclass
@@ -134,7 +136,13 @@ class Indexer:
             )
             for record in batch
         )
-        ahead = Prefetcher(pending, capacity=READ_AHEAD_RECORDS, name="syncrag-read")
+        ahead = Prefetcher(
+            pending,
+            capacity=READ_AHEAD_RECORDS,
+            name="syncrag-read",
+            max_weight_ahead=READ_AHEAD_TEXT_CHARS,
+            weigh=_text_chars,
+        )
         # The reader thread stops before the worker it reads with.
         with worker or nullcontext(), ahead:
             while True:
@@ -295,6 +303,10 @@ class Indexer:
 def report_reused(readable: list[PreparedRecord], new_count: int) -> int:
     """Chunks of the batch whose points already existed (embeddings reused, not recomputed)."""
     return sum(len(p.points or []) for p in readable) - new_count
+
+
+def _text_chars(item: PreparedRecord) -> int:
+    return sum(len(p.text) for p in item.points or ())
 
 
 def _chunk_count(item: PreparedRecord) -> int:

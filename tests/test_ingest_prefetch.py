@@ -92,3 +92,31 @@ def test_leaving_early_stops_the_reader() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity"):
         Prefetcher(iter(()), capacity=0)
+
+
+def test_the_reader_stops_while_the_items_ahead_reach_the_weight_bound() -> None:
+    produced: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(10):
+            produced.append(i)
+            yield i
+
+    weights = {i: 40 for i in range(10)}
+    with Prefetcher(
+        items(), capacity=100, max_weight_ahead=100, weigh=weights.__getitem__
+    ) as ahead:
+        for _ in range(1000):
+            if len(produced) >= 3:
+                break
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.2)
+        # Two items (80) fit the bound; the third was produced and waits to be admitted.
+        assert produced == [0, 1, 2]
+        assert ahead.take(max_items=1, max_weight=100, weight=one) == [0]
+        assert drain(ahead) == list(range(1, 10))
+
+
+def test_one_item_heavier_than_the_bound_still_passes() -> None:
+    with Prefetcher(iter([5, 6]), capacity=4, max_weight_ahead=1, weigh=lambda _: 1000) as ahead:
+        assert drain(ahead) == [5, 6]
