@@ -3,17 +3,27 @@
 Sections come from the Markdown headings, paragraphs group into chunks where a hash of the
 paragraph says so (content-defined, so an edit moves only nearby boundaries), long groups are
 split with a token-aware recursive splitter, and anything still too long is cut by tokens.
+Time is linear in the text's length: each paragraph is tokenized about once, in batches.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from resources.text.sections import markdown_sections
+from resources.text.token_counts import (
+    PARAGRAPH_BREAK,
+    CountMany,
+    CountTokens,
+    TokenCounts,
+    counts_in_batches,
+    joins_add_up,
+)
+from resources.text.token_cut import TokenCutter
 
 # Coarse to fine; kept at the end of each piece so sentences keep their punctuation.
 _SEPARATORS = [
@@ -36,6 +46,10 @@ _SEPARATORS = [
 # WordPiece model, but it is no chunk anyone wants in a payload.
 _CHARS_PER_TOKEN_CAP = 32
 _HASH_SPACE = float(2**64)
+# A paragraph longer than this (a whole file on one line, a log without blank lines) is cut
+# into windows of about the target size instead: the recursive splitter would count it word
+# by word, one call each, and hold every word in memory.
+_GIANT_PARAGRAPH_CHARS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -48,23 +62,31 @@ class Chunk:
     token_count: int
 
 
+# A planned chunk before the final cut: its text, its token count when already known.
+_Piece = tuple[str, int | None]
+
+
 class MarkdownChunker:
     """Splits Markdown into chunks of at most `max_tokens` tokens as `count_tokens` counts them.
 
-    `count_tokens` must be the embedding model's own tokenizer, special tokens included.
-    Chunks average about `target_tokens` (default: half the usable budget). Neighbouring
-    pieces of one long paragraph share about `overlap_tokens`; chunks that end at a paragraph
-    or section boundary share nothing.
+    `count_tokens` must be the embedding model's own tokenizer, special tokens included;
+    `count_many`, if given, counts a batch with the same tokenizer (on all cores). Chunks
+    average about `target_tokens` (default: half the usable budget). Neighbouring pieces of
+    one long paragraph share about `overlap_tokens`; chunks that end at a paragraph or
+    section boundary share nothing.
     """
 
     def __init__(
         self,
-        count_tokens: Callable[[str], int],
+        count_tokens: CountTokens,
         max_tokens: int,
         overlap_tokens: int = 32,
         target_tokens: int | None = None,
+        *,
+        count_many: CountMany | None = None,
     ) -> None:
         self._count_tokens = count_tokens
+        self._count_many = count_many or counts_in_batches(count_tokens)
         self._max_tokens = max_tokens
         self._special_tokens = count_tokens("")
         # A margin below the hard limit: the recursive splitter sums the sizes of pieces,
@@ -93,6 +115,8 @@ class MarkdownChunker:
         # does not leave a scrap of a chunk.
         self._min_group_tokens = max(1, target // 4)
         self._max_chars = max_tokens * _CHARS_PER_TOKEN_CAP
+        self._cutter = TokenCutter(count_tokens, max_tokens, self._max_chars)
+        self._additive = joins_add_up(count_tokens)
 
     @property
     def max_tokens(self) -> int:
@@ -104,41 +128,58 @@ class MarkdownChunker:
 
         `title` (a file name, a record title) becomes the first element of each heading path.
         """
-        counter = _CachedCounter(self._count_tokens, self._special_tokens)
-        splitter = RecursiveCharacterTextSplitter(
+        counts = TokenCounts(
+            self._count_tokens, self._count_many, self._special_tokens, additive=self._additive
+        )
+        root = (" ".join(title.split()),) if title and title.strip() else ()
+        sections = [(headings, _paragraphs(text)) for text, headings in markdown_sections(markdown)]
+        counts.prefetch(
+            paragraph
+            for _, paragraphs in sections
+            for paragraph in paragraphs
+            if len(paragraph) <= _GIANT_PARAGRAPH_CHARS
+        )
+        planned = [
+            (text.strip(), count, headings)
+            for headings, paragraphs in sections
+            for text, count in self._section_pieces(paragraphs, counts)
+        ]
+        # Pieces whose count is not known yet are counted together, before the final cut.
+        counts.prefetch(
+            text for text, count, _ in planned if count is None and len(text) <= self._max_chars
+        )
+        chunks: list[Chunk] = []
+        for candidate, count, headings in planned:
+            for text, token_count in self._fit(candidate, count, counts):
+                chunks.append(Chunk(len(chunks), text, root + headings, token_count))
+        return chunks
+
+    def _section_pieces(self, paragraphs: list[str], counts: TokenCounts) -> Iterator[_Piece]:
+        sizes = [
+            counts.content_tokens(p) if len(p) <= _GIANT_PARAGRAPH_CHARS else -1 for p in paragraphs
+        ]
+        if all(size >= 0 for size in sizes) and sum(sizes) <= self._content_budget:
+            if paragraphs:
+                yield PARAGRAPH_BREAK.join(paragraphs), counts.joined(paragraphs)
+            return
+        for group, group_size in self._groups(paragraphs, sizes):
+            if group_size < 0:
+                yield from self._giant_pieces(group[0], counts)
+            elif group_size <= self._content_budget:
+                yield PARAGRAPH_BREAK.join(group), counts.joined(group)
+            else:
+                splitter = self._splitter(counts)
+                for text in splitter.split_text(PARAGRAPH_BREAK.join(group)):
+                    yield text, counts.joined_text(text)
+
+    def _splitter(self, counts: TokenCounts) -> RecursiveCharacterTextSplitter:
+        return RecursiveCharacterTextSplitter(
             separators=_SEPARATORS,
             keep_separator="end",
             chunk_size=self._content_budget,
             chunk_overlap=self._overlap_tokens,
-            length_function=counter.content_tokens,
+            length_function=counts.piece_counter(),
         )
-        root = (" ".join(title.split()),) if title and title.strip() else ()
-        chunks: list[Chunk] = []
-        for section_text, headings in markdown_sections(markdown):
-            for candidate in self._section_pieces(section_text, counter, splitter):
-                for text, token_count in self._fit(candidate, counter):
-                    chunks.append(Chunk(len(chunks), text, root + headings, token_count))
-        return chunks
-
-    def _section_pieces(
-        self,
-        section: str,
-        counter: _CachedCounter,
-        splitter: RecursiveCharacterTextSplitter,
-    ) -> list[str]:
-        # Only code lines still have leading spaces here: keep them (strip newlines only).
-        paragraphs = [p.strip("\n") for p in section.split("\n\n") if p.strip()]
-        sizes = [counter.content_tokens(p) for p in paragraphs]
-        if sum(sizes) <= self._content_budget:
-            return ["\n\n".join(paragraphs)] if paragraphs else []
-        pieces: list[str] = []
-        for group, group_size in self._groups(paragraphs, sizes):
-            text = "\n\n".join(group)
-            if group_size <= self._content_budget:
-                pieces.append(text)
-            else:
-                pieces.extend(splitter.split_text(text))
-        return pieces
 
     def _groups(self, paragraphs: list[str], sizes: list[int]) -> list[tuple[list[str], int]]:
         """Paragraphs grouped at content-defined boundaries.
@@ -146,11 +187,18 @@ class MarkdownChunker:
         Whether a group ends after a paragraph depends only on that paragraph (its hash and
         size) and on the group being past a small minimum, so inserting or editing a
         paragraph changes the groups around it and leaves the rest of the document alone.
+        A giant paragraph (size -1: not counted) is a group of its own.
         """
         groups: list[tuple[list[str], int]] = []
         current: list[str] = []
         size = 0
         for paragraph, paragraph_size in zip(paragraphs, sizes, strict=True):
+            if paragraph_size < 0:
+                if current:
+                    groups.append((current, size))
+                    current, size = [], 0
+                groups.append(([paragraph], -1))
+                continue
             current.append(paragraph)
             size += paragraph_size
             if size >= self._min_group_tokens and self._ends_group(paragraph, paragraph_size):
@@ -165,94 +213,57 @@ class MarkdownChunker:
         digest = hashlib.blake2b(paragraph.encode("utf-8"), digest_size=8).digest()
         return int.from_bytes(digest, "big") / _HASH_SPACE < size / self._target_tokens
 
-    def _fit(self, text: str, counter: _CachedCounter) -> list[tuple[str, int]]:
-        """The text, cut by tokens where needed, as (piece, token count) within the limit."""
-        rest = text.strip()
-        pieces: list[tuple[str, int]] = []
-        while rest:
-            if len(rest) <= self._max_chars:
-                count = counter.tokens(rest)
-                if count <= self._max_tokens:
-                    pieces.append((rest, count))
-                    break
-            cut = self._fitting_prefix(rest)
-            piece = rest[: _soft_cut(rest, cut)].strip()
-            count = counter.tokens(piece) if piece else 0
-            if count > self._max_tokens or not piece:
-                # Backing off to whitespace or stripping changed the tokens: take the
-                # prefix that was measured to fit.
-                piece, count = rest[:cut], counter.tokens(rest[:cut])
-            pieces.append((piece, count))
-            # `rest` starts without whitespace, so the piece is always a prefix of it.
-            rest = rest[len(piece) :].strip()
-        return [(piece, count) for piece, count in pieces if piece.strip()]
+    def _giant_pieces(self, paragraph: str, counts: TokenCounts) -> Iterator[_Piece]:
+        """A giant paragraph in windows of about the target size, cut at whitespace.
 
-    def _fitting_prefix(self, text: str) -> int:
-        """A prefix length whose text fits the limit (the longest, to within a few percent).
-
-        Probes are counted uncached: prefixes are never asked about twice.
+        The window's length comes from the tokens per character of the paragraph's start;
+        a window that turns out too long goes through the recursive splitter on its own.
         """
-        limit = self._max_tokens
-        end = min(len(text), self._max_chars)
-        fits, fits_count = 0, self._special_tokens
-        probe = min(end, max(16, limit))
-        while True:
-            count = self._count_tokens(text[:probe])
-            if count > limit:
-                too_long, too_long_count = probe, count
-                break
-            fits, fits_count = probe, count
-            if probe == end:
-                return probe
-            probe = min(end, probe * 2)
-        step = 0
-        while too_long - fits > max(1, fits // 64):
-            # Tokens grow about linearly with characters, so aim where that line meets the
-            # limit; every other step bisects, which bounds the search when the line lies.
-            span = too_long_count - fits_count
-            if step % 2 == 0 and span > 0:
-                probe = fits + (too_long - fits) * (limit - fits_count) // span
+        sample = paragraph[: self._max_chars]
+        sample_tokens = max(1, counts.content_tokens(sample))
+        window = len(sample) * self._target_tokens // sample_tokens
+        windows = _windows(paragraph, min(max(window, 16), self._max_chars))
+        counts.prefetch(windows)
+        for text in windows:
+            if counts.content_tokens(text) <= self._content_budget:
+                yield text, counts.tokens(text)
             else:
-                probe = (fits + too_long) // 2
-            probe = min(max(probe, fits + 1), too_long - 1)
-            count = self._count_tokens(text[:probe])
-            if count <= limit:
-                fits, fits_count = probe, count
-            else:
-                too_long, too_long_count = probe, count
-            step += 1
-        # One character always fits any real model's limit; never stall on it.
-        return max(fits, 1)
+                splitter = self._splitter(counts)
+                yield from ((piece, None) for piece in splitter.split_text(text))
+
+    def _fit(self, text: str, count: int | None, counts: TokenCounts) -> Iterator[tuple[str, int]]:
+        """The stripped text, cut by tokens where needed, as (piece, token count) pieces."""
+        if not text:
+            return
+        if len(text) <= self._max_chars:
+            # A known count stands for the stripped text: where joins add up, whitespace
+            # at the ends adds no tokens.
+            count = count if count is not None else counts.tokens(text)
+            if count <= self._max_tokens:
+                yield text, count
+                return
+        yield from self._cutter.pieces(text)
 
 
-class _CachedCounter:
-    """Token counts for one split() call; the recursive splitter asks about a piece repeatedly."""
-
-    def __init__(self, count_tokens: Callable[[str], int], special_tokens: int) -> None:
-        self._count_tokens = count_tokens
-        self._special_tokens = special_tokens
-        self._cache: dict[str, int] = {}
-
-    def tokens(self, text: str) -> int:
-        """Tokens of the text as a chunk of its own, special tokens included."""
-        count = self._cache.get(text)
-        if count is None:
-            count = self._count_tokens(text)
-            self._cache[text] = count
-        return count
-
-    def content_tokens(self, text: str) -> int:
-        """Tokens of the text as part of a larger chunk: special tokens excluded.
-
-        Summing these over pieces approximates the joined text, where summing full counts
-        would charge the special tokens once per piece and leave chunks far too short.
-        """
-        return max(0, self.tokens(text) - self._special_tokens)
+def _paragraphs(section: str) -> list[str]:
+    # Only code lines still have leading spaces here: keep them (strip newlines only).
+    return [p.strip("\n") for p in section.split(PARAGRAPH_BREAK) if p.strip()]
 
 
-def _soft_cut(text: str, cut: int) -> int:
-    """`cut`, moved back to the last whitespace in its final quarter if there is one."""
-    if cut >= len(text):
-        return cut
-    space = max(text.rfind(" ", cut * 3 // 4, cut), text.rfind("\n", cut * 3 // 4, cut))
-    return space if space > 0 else cut
+def _windows(text: str, size: int) -> list[str]:
+    """The text in stripped windows of at most `size` characters, cut at whitespace if any
+    is in a window's last quarter."""
+    windows: list[str] = []
+    start = 0
+    while start < len(text):
+        cut = start + size
+        if cut < len(text):
+            space = max(
+                text.rfind(" ", cut - size // 4, cut), text.rfind("\n", cut - size // 4, cut)
+            )
+            cut = space + 1 if space > start else cut
+        window = text[start:cut].strip()
+        if window:
+            windows.append(window)
+        start = cut
+    return windows

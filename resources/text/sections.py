@@ -1,72 +1,149 @@
-"""Splits Markdown into sections under its level 1-3 headings, each with its heading path."""
+"""Splits Markdown into sections under its level 1-3 headings, each with its heading path.
+
+One pass over the lines, in time linear in the text. It reads headings and fenced code the way
+langchain's MarkdownHeaderTextSplitter does (with `strip_headers=False`), which syncrag used
+before: that splitter joins each section with `+=`, quadratic in a section's length (a 50 MB
+text without headings ran for minutes). Unlike it, code lines keep their indentation.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from langchain_text_splitters import MarkdownHeaderTextSplitter
+# Heading markers, longest first: "### x" is a level 3 heading, not a level 1 "#" one.
+_MARKERS = (("###", 3), ("##", 2), ("#", 1))
+_LEVELS = 3
+# Tabs are expanded first; every other whitespace but the newline becomes a plain space.
+_ODD_WHITESPACE = re.compile(r"[^\S\n ]")
 
-_HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
-_HEADER_KEYS = ("h1", "h2", "h3")
-# The header splitter joins paragraphs with a Markdown hard break and drops characters it
-# deems unprintable (tabs, no-break spaces), which would glue words together.
-_PARAGRAPH_JOIN = "  \n"
-_ODD_WHITESPACE = re.compile(r"[^\S\n]")
-_TRAILING_HASHES = re.compile(r"\s+#+$")
-# The header splitter also strips every line; code keeps its indentation under this mark
-# (printable, not whitespace) and gets it back afterwards.
-_INDENT_MARK = "\u2800"
-_MARKED_INDENT = re.compile(f"^{_INDENT_MARK}+", re.MULTILINE)
+# Headings of levels 1-3 in force, None where a level has none (a "# A" then "### C" is A, -, C).
+_Headings = tuple[str | None, ...]
+
+
+@dataclass
+class _Section:
+    """Blocks (runs of non-blank lines, code kept whole) under one heading path."""
+
+    headings: _Headings
+    blocks: list[str] = field(default_factory=list)
+    # The last line of the last block: a heading ending a section merges into the next one.
+    last_line: str = ""
 
 
 def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(text, heading path) for each section under a level 1-3 heading, in document order."""
+    """(text, heading path) for each section under a level 1-3 heading, in document order.
+
+    A section's text holds its heading line and its paragraphs, separated by blank lines;
+    lines are stripped (code lines keep their indentation) and unprintable characters dropped.
+    A heading directly followed by a deeper one opens no section of its own: it joins the
+    deeper one, as in "# Guide" then "## Setup", whose path is ("Guide", "Setup").
+    """
     text = markdown.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
     text = _ODD_WHITESPACE.sub(" ", text)
     if not text.strip():
         return []
-    text = _mark_code_indentation(text)
-    splitter = MarkdownHeaderTextSplitter(headers_to_split_on=_HEADERS, strip_headers=False)
-    try:
-        documents = splitter.split_text(text)
-    except (IndexError, ValueError):
-        # Defensive (never seen in fuzzing): the splitter indexes into lines as it merges
-        # them; should some input trip it, the text is still chunked, without headings.
-        return [(_unmark_indentation(text), ())]
-    sections = []
-    for document in documents:
-        headings = tuple(
-            _TRAILING_HASHES.sub("", str(document.metadata[key])).strip()
-            for key in _HEADER_KEYS
-            if key in document.metadata
-        )
-        content = document.page_content.replace(_PARAGRAPH_JOIN, "\n\n")
-        sections.append((_unmark_indentation(content), headings))
-    return sections
-
-
-def _mark_code_indentation(text: str) -> str:
-    """Leading spaces of lines inside fenced code, turned into marks the splitter keeps."""
-    lines = text.split("\n")
+    sections: list[_Section] = []
+    headings: _Headings = (None,) * _LEVELS
+    block: list[str] = []
     fence = ""
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        # The same fence rules as MarkdownHeaderTextSplitter, so both agree on what is code.
-        if not fence:
-            if stripped.startswith("```") and stripped.count("```") == 1:
-                fence = "```"
-            elif stripped.startswith("~~~"):
-                fence = "~~~"
+
+    def close_block(block_headings: _Headings) -> None:
+        _add_block(sections, "\n".join(block), block[-1], block_headings)
+        block.clear()
+
+    for line in text.split("\n"):
+        stripped = _printable(line.strip())
+        was_code = bool(fence)
+        fence = _next_fence(fence, stripped)
+        if fence:
+            # Inside fenced code (opening fence included) every line counts, blank or not.
+            block.append(_code_line(line, stripped) if was_code else stripped)
             continue
-        if stripped.startswith(fence):
-            fence = ""
-            continue
-        body = line.lstrip(" ")
-        indent = len(line) - len(body)
-        if indent and body:
-            lines[number] = _INDENT_MARK * indent + body
-    return "\n".join(lines)
+        level = _heading_level(stripped)
+        if level:
+            previous = headings
+            headings = _with_heading(headings, level, stripped)
+            if block:
+                close_block(previous)
+            block.append(stripped)
+        elif stripped:
+            block.append(stripped)
+        elif block:
+            close_block(headings)
+    if block:
+        close_block(headings)
+    return [
+        ("\n\n".join(section.blocks), tuple(h for h in section.headings if h is not None))
+        for section in sections
+    ]
 
 
-def _unmark_indentation(text: str) -> str:
-    return _MARKED_INDENT.sub(lambda match: " " * len(match.group()), text)
+def _add_block(sections: list[_Section], block: str, last_line: str, headings: _Headings) -> None:
+    current = sections[-1] if sections else None
+    if current is not None and (
+        current.headings == headings
+        # A section that ends on a heading line takes in a deeper heading's section.
+        or (_depth(current.headings) < _depth(headings) and current.last_line.startswith("#"))
+    ):
+        current.headings = headings
+    else:
+        current = _Section(headings)
+        sections.append(current)
+    current.blocks.append(block)
+    current.last_line = last_line
+
+
+def _next_fence(fence: str, stripped: str) -> str:
+    """The fence in force after this line: "```", "~~~" or "" outside code."""
+    if not fence:
+        # An opening "```" with another "```" on its line is inline code, not a fence.
+        if stripped.startswith("```") and stripped.count("```") == 1:
+            return "```"
+        if stripped.startswith("~~~"):
+            return "~~~"
+        return ""
+    return "" if stripped.startswith(fence) else fence
+
+
+def _code_line(line: str, stripped: str) -> str:
+    """A line inside fenced code: stripped like any other, but keeping its indentation."""
+    body = line.lstrip(" ")
+    return " " * (len(line) - len(body)) + stripped if body else stripped
+
+
+def _heading_level(stripped: str) -> int:
+    """1-3 for a heading line ("# Title", "##", "### Deep"), 0 for anything else."""
+    if not stripped.startswith("#"):
+        return 0
+    for marker, level in _MARKERS:
+        if stripped.startswith(marker) and (
+            len(stripped) == len(marker) or stripped[len(marker)] == " "
+        ):
+            return level
+    return 0
+
+
+def _with_heading(headings: _Headings, level: int, stripped: str) -> _Headings:
+    """The headings in force after a level-`level` heading: deeper ones end with it."""
+    title = _without_closing_hashes(stripped.lstrip("#").strip())
+    return (*headings[: level - 1], title, *(None,) * (_LEVELS - level))
+
+
+def _without_closing_hashes(title: str) -> str:
+    """ "Setup ##" -> "Setup": the optional closing sequence of an ATX heading."""
+    bare = title.rstrip("#")
+    if bare != title and bare and bare[-1].isspace():
+        return bare.strip()
+    return title
+
+
+def _depth(headings: _Headings) -> int:
+    return sum(heading is not None for heading in headings)
+
+
+def _printable(stripped: str) -> str:
+    # Invisible characters (zero-width spaces, bidi marks, ...) go; the check runs in C.
+    if stripped.isprintable():
+        return stripped
+    return "".join(filter(str.isprintable, stripped)).strip()
