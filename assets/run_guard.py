@@ -37,7 +37,8 @@ def one_ingest_per_user(
 
     def report(holder: LockHolder | None, waited: float) -> None:
         who = holder.describe() if holder else "another ingest"
-        context.log.info(
+        # A warning, so that it reaches a terminal that shows only warnings (syncrag ingest).
+        context.log.warning(
             f"waiting for {user_id}'s ingest lock, held by {who}; waited {waited:.0f} s so far"
         )
 
