@@ -50,5 +50,8 @@ class EmbedderResource(ConfigurableResource):
     def get_chunker(self) -> MarkdownChunker:
         embedder = self.get_embedder()
         return MarkdownChunker(
-            embedder.count_tokens, embedder.max_tokens, overlap_tokens=self.chunk_overlap_tokens
+            embedder.count_tokens,
+            embedder.max_tokens,
+            overlap_tokens=self.chunk_overlap_tokens,
+            count_many=embedder.count_tokens_many,
         )

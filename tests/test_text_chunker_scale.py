@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from resources.embedding import TokenCounter
+from resources.embedder_resource import EmbedderResource
+from resources.embedding import FakeEmbedder, TokenCounter
 from resources.text import Chunk, MarkdownChunker
 
 COUNT = TokenCounter.packaged()
@@ -169,3 +170,14 @@ def test_batch_counting_gives_the_same_chunks_as_one_text_at_a_time() -> None:
     single = MarkdownChunker(COUNT, MAX_TOKENS).split(markdown)
 
     assert batched == single
+
+
+def test_the_resources_chunker_counts_with_the_embedders_batch_method() -> None:
+    fake = FakeEmbedder()
+    texts = ["", "word " * 300, "\u4e2d\u6587", prose(2_000)]
+    markdown = prose(50_000, seed=4, headings=True)
+
+    chunker = EmbedderResource(backend="fake").get_chunker()
+
+    assert fake.count_tokens_many(texts) == [fake.count_tokens(text) for text in texts]
+    assert chunker.split(markdown) == MarkdownChunker(COUNT, MAX_TOKENS).split(markdown)

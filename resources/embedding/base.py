@@ -30,6 +30,10 @@ class Embedder(ABC):
     def count_tokens(self, text: str) -> int:
         """The text's token count with the model's own tokenizer, special tokens included."""
 
+    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
+        """`count_tokens` of each text; runtimes with a batch tokenizer count on all cores."""
+        return [self.count_tokens(text) for text in texts]
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One L2-normalised vector per text, in order.
 

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import math
 import re
+from collections.abc import Sequence
 
 from resources.embedding.base import Embedder
 from resources.embedding.errors import EmbeddingConfigError
@@ -54,6 +55,9 @@ class FakeEmbedder(Embedder):
 
     def count_tokens(self, text: str) -> int:
         return self._counter(text)
+
+    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
+        return self._counter.count_many(texts)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         self.calls += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,9 @@ class OnnxEmbedder(Embedder):
 
     def count_tokens(self, text: str) -> int:
         return self._counter(text)
+
+    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
+        return self._counter.count_many(texts)
 
     def _encode_checked(self, texts: list[str]) -> list[list[float]]:
         # One tokenization serves the length check and the model.

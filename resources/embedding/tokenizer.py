@@ -46,8 +46,9 @@ class TokenCounter:
         return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
-        """The counts of many texts in one batch."""
-        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        """The counts of many texts in one batch, tokenized in parallel."""
+        # The fast variant skips character offsets, which a count does not need.
+        encodings = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=True)
         return [len(encoding.ids) for encoding in encodings]
 
 
