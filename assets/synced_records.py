@@ -15,9 +15,9 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.partitions import users_partitions
 from assets.run_guard import one_ingest_per_user
 from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
-from pipelines.partitions import users_partitions
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource

@@ -13,11 +13,11 @@ from dagster import (
     asset,
 )
 
+from assets.partitions import users_partitions
 from assets.run_guard import one_ingest_per_user
 from assets.synced_records import synced_records
 from ingest import CollectionSwitch, Indexer, IndexReport, follow_collection
 from ingest.consistency import check_user_index
-from pipelines.partitions import users_partitions
 from resources.embedder_resource import EmbedderResource
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource

@@ -1,7 +1,6 @@
-"""The partitioning of syncrag's assets: one partition per connected user."""
+"""The users partitions, defined beside the assets they partition; re-exported for the code
+location's jobs, sensors, schedules and CLI."""
 
-from dagster import DynamicPartitionsDefinition
+from assets.partitions import USERS_PARTITIONS_NAME, users_partitions
 
-USERS_PARTITIONS_NAME = "users"
-
-users_partitions = DynamicPartitionsDefinition(name=USERS_PARTITIONS_NAME)
+__all__ = ["USERS_PARTITIONS_NAME", "users_partitions"]

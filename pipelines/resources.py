@@ -26,7 +26,6 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             signing_key=EnvVar("SYNCRAG_SIGNING_KEY") if settings.signing_key_set else None,
             signing_key_path=None if settings.signing_key_set else settings.signing_key_path,
             token_lifetime_seconds=settings.token_lifetime_seconds,
-            page_size=settings.page_size,
         ),
         "state": StateResource(url=settings.state_url),
         "embedder": EmbedderResource(

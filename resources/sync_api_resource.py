@@ -59,10 +59,6 @@ class SyncApiResource(dg.ConfigurableResource):
             "with jittered exponential backoff between them."
         ),
     )
-    page_size: int = Field(
-        default=100,
-        description="Records per page when pulling synced records.",
-    )
 
     _client: SyncApiClient | None = PrivateAttr(default=None)
 

@@ -20,10 +20,6 @@ class VectorStoreResource(ConfigurableResource):
         description="Folder of the embedded store (SYNCRAG_QDRANT_EDGE_PATH).",
     )
 
-    @property
-    def is_embedded(self) -> bool:
-        return not self.qdrant_url
-
     def get_store(self, model_name: str, dimension: int) -> VectorStore:
         return vector_store_from_settings(
             self.qdrant_url, self.qdrant_api_key, Path(self.edge_path), model_name, dimension

@@ -76,6 +76,5 @@ def test_every_field_is_documented() -> None:
         "token_lifetime_seconds",
         "timeout_seconds",
         "max_attempts",
-        "page_size",
     }
     assert all(f.description for f in fields.values())
