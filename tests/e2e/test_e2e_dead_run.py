@@ -138,3 +138,52 @@ def test_a_killed_run_never_blocks_the_next_run_of_another_user(
         assert DagsterRunStatus.FAILURE in _alice_runs(dagster_home)
         _ingest(syncrag, dagster_home, "alice")
         assert _indexed(syncrag, "alice") == ALICE_DOCUMENTS
+
+
+@pytest.mark.slow
+def test_a_run_waiting_for_its_user_says_who_holds_it_and_goes_on_when_the_holder_dies(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    for i in range(ALICE_DOCUMENTS):
+        emulator.write("alice", f"aisle{i:02d}.md", _document(i))
+    dagster_home = tmp_path / "dagster"
+    with installed(emulator, tmp_path / "syncrag") as syncrag:
+        emulator.enable(syncrag.state, "alice")
+        # Slow downloads keep the holder busy while the waiter starts.
+        emulator.set_faults(latency_ms=500)
+        command, env = _cli(syncrag, dagster_home)
+        holder = subprocess.Popen(
+            [*command, "--user", "alice"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL
+        )
+        waiter: subprocess.Popen[str] | None = None
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while _indexed(syncrag, "alice") < 2:
+                assert holder.poll() is None and time.monotonic() < deadline
+                time.sleep(0.01)
+            waiter = subprocess.Popen(
+                [*command, "--user", "alice"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            assert waiter.stderr is not None
+            line = ""
+            while "waiting for alice's ingest lock" not in line:
+                line = waiter.stderr.readline()
+                assert line, "the waiting run ended without saying it waited"
+            assert "held by run " in line and f"pid {holder.pid}" in line and "since" in line
+            holder.kill()
+            holder.wait()
+            emulator.set_faults(latency_ms=0)
+            out, _ = waiter.communicate(timeout=RUN_TIMEOUT)
+            assert waiter.returncode == 0
+            assert "alice:" in out
+        finally:
+            for process in (holder, waiter):
+                if process is not None and process.poll() is None:
+                    process.kill()
+                    process.wait()
+        assert _indexed(syncrag, "alice") == ALICE_DOCUMENTS
