@@ -34,6 +34,7 @@ from resources.text import (
     ExtractionLimits,
     ExtractionWorker,
     MarkdownChunker,
+    WorkerUnavailableError,
 )
 from resources.vectors import StoredPoint, VectorStore
 
@@ -173,6 +174,8 @@ class Indexer:
         except SyncApiError as exc:
             # Any other answer (400, 409, ...) is about this record; waiting will not change it.
             return PreparedRecord(record, error=str(exc))
+        except WorkerUnavailableError:
+            raise  # a broken installation, not this record: erroring every record would hide it
         except Exception as exc:
             logger.exception("unexpected failure reading record %s", record.record_id)
             return PreparedRecord(record, error=f"unexpected {type(exc).__name__}: {exc}")
