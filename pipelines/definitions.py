@@ -23,7 +23,10 @@ def build_definitions(environ: Mapping[str, str] | None = None) -> Definitions:
         assets=[synced_records, vector_index],
         jobs=[ingest_user_job, enable_sync_job],
         schedules=build_schedules(settings.incremental_poll_cron, settings.full_reconcile_cron),
-        sensors=[build_webhook_sensor(settings.sensor_interval_seconds), build_dead_run_sensor()],
+        sensors=[
+            build_webhook_sensor(settings.sensor_interval_seconds, settings.inbox_retention_hours),
+            build_dead_run_sensor(),
+        ],
         resources=build_resources(settings),
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from dagster import (
     DefaultSensorStatus,
@@ -19,7 +20,13 @@ from dagster import (
 
 from pipelines.jobs import ingest_user_job
 from pipelines.partitions import USERS_PARTITIONS_NAME, users_partitions
-from resources.state import EventStatus, InboxEvent, StateStore, SyncStatus
+from resources.state import (
+    DELETION_HINT_EVENT_TYPE,
+    EventStatus,
+    InboxEvent,
+    StateStore,
+    SyncStatus,
+)
 from resources.state_resource import StateResource
 from resources.sync_api import (
     SyncApiAuthError,
@@ -37,12 +44,20 @@ MAX_EVENTS_PER_TICK = 5000
 # worked off this many at a time, so that a tick stays short.
 MAX_NEW_USERS_PER_TICK = 20
 ERRORED_EVENT = "sync_errored"
+DEFAULT_INBOX_RETENTION_HOURS = 72
+# Settled inbox rows past the retention are deleted this many per tick, oldest first: a tick
+# stays short after a long outage, and at the default interval this still outpaces any
+# webhook rate the receiver takes.
+MAX_PRUNED_PER_TICK = 2000
 # Events a run may act on; ignored and rejected ones never request anything.
 _LIVE = frozenset({EventStatus.NEW, EventStatus.PROCESSED})
 
 
-def build_webhook_sensor(minimum_interval_seconds: int) -> SensorDefinition:
-    """The sensor at the configured interval."""
+def build_webhook_sensor(
+    minimum_interval_seconds: int, inbox_retention_hours: int = DEFAULT_INBOX_RETENTION_HOURS
+) -> SensorDefinition:
+    """The sensor at the configured interval, pruning settled inbox rows past the retention."""
+    retention = timedelta(hours=inbox_retention_hours)
 
     @sensor(
         name=SENSOR_NAME,
@@ -51,12 +66,15 @@ def build_webhook_sensor(minimum_interval_seconds: int) -> SensorDefinition:
         default_status=DefaultSensorStatus.RUNNING,
         description="Reads webhook events from the inbox after its cursor and requests one "
         "ingest run per user with news (coalescing that user's events); a user it has never "
-        "seen becomes a partition once the Sync API lists a sync of that user.",
+        "seen becomes a partition once the Sync API lists a sync of that user. Deletes "
+        f"settled inbox rows older than {inbox_retention_hours} h.",
     )
     def sync_webhooks(
         context: SensorEvaluationContext, state: StateResource, sync_api: SyncApiResource
     ) -> SensorResult:
-        return evaluate_inbox(context, state.get_store(), sync_api.get_client())
+        return evaluate_inbox(
+            context, state.get_store(), sync_api.get_client(), retention=retention
+        )
 
     return sync_webhooks
 
@@ -95,7 +113,11 @@ class Confirmations:
 
 
 def evaluate_inbox(
-    context: SensorEvaluationContext, store: StateStore, sync_api: SyncApiClient
+    context: SensorEvaluationContext,
+    store: StateStore,
+    sync_api: SyncApiClient,
+    *,
+    retention: timedelta = timedelta(hours=DEFAULT_INBOX_RETENTION_HOURS),
 ) -> SensorResult:
     """One tick: confirmed new users become partitions, each user's events one run request.
 
@@ -104,7 +126,14 @@ def evaluate_inbox(
     quota) holds the cursor at its first event: the next tick reads on from there, and other
     users' events in between are not requested twice (the cursor's `seen`). If the tick fails
     midway, nothing is returned and the cursor stays.
+
+    Events a request covers are settled ('processed') here, except record_deleted hints: the
+    run settles those once it has asked the API. Settled rows older than `retention` are
+    deleted, at most MAX_PRUNED_PER_TICK per tick.
     """
+    pruned = store.prune_events(retention, limit=MAX_PRUNED_PER_TICK)
+    if pruned:
+        context.log.info(f"deleted {pruned} settled inbox event(s) older than {retention}")
     cursor = InboxCursor.parse(context.cursor)
     events = store.events_after(cursor.after, limit=MAX_EVENTS_PER_TICK)
     if not events:
@@ -146,6 +175,17 @@ def evaluate_inbox(
         seen=max(cursor.seen, events[-1].id),
     )
     runnable = known | set(answers.confirmed)
+    # Settled before the result is returned: should the tick still fail, its cursor stays and
+    # the next tick requests these events again (processed events are live, see _LIVE).
+    store.mark_events_processed(
+        [
+            e.id
+            for user, user_events in by_user.items()
+            if user in runnable
+            for e in user_events
+            if e.status is EventStatus.NEW and e.event_type != DELETION_HINT_EVENT_TYPE
+        ]
+    )
     return SensorResult(
         run_requests=[
             _run_request(user, user_events)

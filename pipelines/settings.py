@@ -129,6 +129,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds between the webhook sensor's reads of the inbox.",
     ),
     Setting(
+        "SYNCRAG_INBOX_RETENTION_HOURS",
+        "72",
+        "Hours a settled webhook event (processed, ignored or rejected) stays in the inbox; the "
+        "webhook sensor then deletes it.",
+    ),
+    Setting(
         "SYNCRAG_INCREMENTAL_POLL_CRON",
         "*/10 * * * *",
         "Schedule of the incremental poll (for webhooks that never came).",
@@ -172,6 +178,7 @@ class Settings:
     extraction_limits: ExtractionLimits
     webhook_secret_set: bool
     sensor_interval_seconds: int
+    inbox_retention_hours: int
     incremental_poll_cron: str
     full_reconcile_cron: str
 
@@ -213,6 +220,7 @@ class Settings:
             ),
             webhook_secret_set=bool(environ.get("SYNCRAG_WEBHOOK_SECRET")),
             sensor_interval_seconds=_int(get, "SYNCRAG_SENSOR_INTERVAL_SECONDS", minimum=1),
+            inbox_retention_hours=_int(get, "SYNCRAG_INBOX_RETENTION_HOURS", minimum=1),
             incremental_poll_cron=_required(get, "SYNCRAG_INCREMENTAL_POLL_CRON"),
             full_reconcile_cron=_required(get, "SYNCRAG_FULL_RECONCILE_CRON"),
         )

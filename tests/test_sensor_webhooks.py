@@ -367,6 +367,7 @@ def test_an_unavailable_api_keeps_the_new_users_events_and_blocks_no_one(
     _event(store, "carol")  # 5
 
     outage = _tick(instance, state_url, api, None)
+    dave_during_outage = _statuses(store, "dave")
     still_down = _tick(instance, state_url, api, outage.cursor)
     _event(store, "carol")  # 6
     news = _tick(instance, state_url, api, still_down.cursor)
@@ -377,7 +378,7 @@ def test_an_unavailable_api_keeps_the_new_users_events_and_blocks_no_one(
     assert set(outage.by_user) == {"alice", "carol"}
     assert outage.by_user["alice"].run_key == "alice:inbox:3"
     assert outage.added == []
-    assert _statuses(store, "dave") == [(EventStatus.NEW, None)]
+    assert dave_during_outage == [(EventStatus.NEW, None)]
     assert outage.cursor == "1:5"
     # Events read before are not requested again while the cursor waits at dave's.
     assert not still_down.requests
@@ -390,6 +391,7 @@ def test_an_unavailable_api_keeps_the_new_users_events_and_blocks_no_one(
     assert set(back.by_user) == {"dave", "erin"}
     assert back.by_user["dave"].tags["syncrag/events"] == "1"
     assert back.cursor == "6"
+    assert _statuses(store, "dave") == [(EventStatus.PROCESSED, None)]
     assert api.spy.asked == ["dave", "dave", "dave", "dave", "erin"]
 
 

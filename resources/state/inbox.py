@@ -11,22 +11,30 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
-from resources.state.models import DELETION_HINT_EVENT_TYPE, EventStatus, InboxEvent
+from resources.state.models import (
+    DELETION_HINT_EVENT_TYPE,
+    SETTLED_EVENT_STATUSES,
+    EventStatus,
+    InboxEvent,
+)
 from resources.state.rows import from_row
 from resources.state.tables import inbox
 
 __all__ = [
     "count_events",
+    "delete_settled_events",
     "events_after",
     "insert_event",
     "mark_events_processed",
     "mark_events_rejected",
     "pending_deletion_hints",
+    "settled_before",
 ]
 
 # Any constant shared by every syncrag process; see insert_event.
 _PG_INBOX_LOCK = 0x5359_4E43_0002
 _IN_BATCH = 500
+_SETTLED = sorted(status.value for status in SETTLED_EVENT_STATUSES)
 
 
 def insert_event(
@@ -121,6 +129,35 @@ def mark_events_rejected(
         )
         changed += result.rowcount
     return changed
+
+
+def settled_before(conn: Connection, cutoff: datetime, *, limit: int) -> list[int]:
+    """The ids of up to limit settled events that were settled before cutoff, oldest first."""
+    # Only settled rows have a processed_at, so the range on ix_inbox_processed_at yields no row
+    # it then has to skip: the cost is the rows returned, whatever the inbox holds.
+    query = (
+        sa.select(inbox.c.id)
+        .where(inbox.c.processed_at < cutoff, inbox.c.status.in_(_SETTLED))
+        .order_by(inbox.c.processed_at)
+        .limit(limit)
+    )
+    return [int(row_id) for row_id in conn.execute(query).scalars()]
+
+
+def delete_settled_events(conn: Connection, *, cutoff: datetime, ids: Sequence[int]) -> int:
+    """Delete the given events that are settled and were settled before cutoff; how many."""
+    unique = sorted(set(ids))
+    deleted = 0
+    for start in range(0, len(unique), _IN_BATCH):
+        result = conn.execute(
+            inbox.delete().where(
+                inbox.c.id.in_(unique[start : start + _IN_BATCH]),
+                inbox.c.processed_at < cutoff,
+                inbox.c.status.in_(_SETTLED),
+            )
+        )
+        deleted += result.rowcount
+    return deleted
 
 
 def count_events(conn: Connection, status: EventStatus | None) -> int:

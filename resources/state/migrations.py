@@ -69,11 +69,18 @@ def _add_inbox_reason(conn: Connection) -> None:
     conn.execute(sa.text("ALTER TABLE inbox ADD COLUMN reason TEXT"))
 
 
+def _index_inbox_processed_at(conn: Connection) -> None:
+    # Pruning reads settled events by the time they were settled; without the index every
+    # tick would scan the whole inbox.
+    conn.execute(sa.text("CREATE INDEX ix_inbox_processed_at ON inbox (processed_at)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "syncs and the records ledger", _create_ledger),
     Migration(2, "webhook inbox", _create_inbox),
     Migration(3, "the collection each user's ledger is indexed into", _create_indexed_collections),
     Migration(4, "inbox: the reason a rejected event was rejected", _add_inbox_reason),
+    Migration(5, "inbox: an index on processed_at, for pruning", _index_inbox_processed_at),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

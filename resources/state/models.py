@@ -10,6 +10,7 @@ from typing import Any
 
 __all__ = [
     "DELETION_HINT_EVENT_TYPE",
+    "SETTLED_EVENT_STATUSES",
     "EventStatus",
     "InboxEvent",
     "LedgerRecord",
@@ -45,13 +46,21 @@ class SyncStatus(StrEnum):
 
 
 class EventStatus(StrEnum):
-    """Whether an inbox event still has to be acted on."""
+    """Whether an inbox event still has to be acted on. Every event leaves NEW: the sensor
+    settles it when it requests a run for it, except a record_deleted hint, which the run that
+    confirms it with the API settles. Settled events are pruned after the retention."""
 
     NEW = "new"
-    IGNORED = "ignored"
-    PROCESSED = "processed"
+    IGNORED = "ignored"  # stored by the receiver already settled: an event syncrag never uses
+    PROCESSED = "processed"  # a run was requested for it, or its deletion hint was confirmed
     # Not acted on, with the reason recorded: e.g. the event's user has no sync with the API.
     REJECTED = "rejected"
+
+
+# The statuses an event never leaves; their rows may be pruned (StateStore.prune_events).
+SETTLED_EVENT_STATUSES = frozenset(
+    {EventStatus.IGNORED, EventStatus.PROCESSED, EventStatus.REJECTED}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -378,6 +378,22 @@ class StateStore:
             return 0
         with transaction(self._engine, write=True) as conn:
             return inbox.mark_events_rejected(conn, now=self._clock(), ids=ids, reason=reason)
+
+    def prune_events(self, older_than: timedelta, *, limit: int) -> int:
+        """Delete up to limit events settled (processed, ignored, rejected) more than older_than
+        ago, oldest first; how many. New events are kept however old. Ids are never reused, so
+        a sensor cursor past a deleted event stays right."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        cutoff = self._clock() - older_than
+        # Read first: an idle tick then costs no write transaction, which on SQLite would queue
+        # behind the receiver and the runs.
+        with transaction(self._engine, write=False) as conn:
+            ids = inbox.settled_before(conn, cutoff, limit=limit)
+        if not ids:
+            return 0
+        with transaction(self._engine, write=True) as conn:
+            return inbox.delete_settled_events(conn, cutoff=cutoff, ids=ids)
 
     def count_events(self, status: EventStatus | str | None = None) -> int:
         """Events in the inbox, or those in one status."""

@@ -104,6 +104,8 @@ inbox = sa.Table(
     # Why the event was rejected (status 'rejected'); added by migration 4.
     sa.Column("reason", sa.Text),
     sa.Index("ix_inbox_user_type_status", "user_id", "event_type", "status"),
+    # Serves the pruning of settled events (only they have a processed_at); migration 5.
+    sa.Index("ix_inbox_processed_at", "processed_at"),
     # AUTOINCREMENT keeps SQLite from reusing the id of a deleted last row, which a sensor
     # cursor already past it would never see.
     sqlite_autoincrement=True,
