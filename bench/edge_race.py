@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from resources.vectors import EdgeVectorStore, StoredPoint
+from resources.vectors import EdgeVectorStore, StoredPoint, document_vector, query_vector
 
 DIMENSION = 8
 USER = "u"
@@ -32,14 +32,18 @@ WRITE_PAUSE_S = 0.05
 
 
 def _points(rng: random.Random) -> list[StoredPoint]:
-    return [
-        StoredPoint(
-            str(uuid.uuid4()),
-            [rng.random() for _ in range(DIMENSION)],
-            {"user_id": USER, "record_id": f"r{rng.randint(0, 50)}", "text": "x" * 200},
+    points: list[StoredPoint] = []
+    for _ in range(WRITE_BATCH):
+        text = " ".join(f"word{rng.randint(0, 500)}" for _ in range(30))
+        points.append(
+            StoredPoint(
+                str(uuid.uuid4()),
+                [rng.random() for _ in range(DIMENSION)],
+                {"user_id": USER, "record_id": f"r{rng.randint(0, 50)}", "text": text},
+                sparse=document_vector(text),
+            )
         )
-        for _ in range(WRITE_BATCH)
-    ]
+    return points
 
 
 def work(role: str, path: Path, seconds: float) -> dict[str, object]:
@@ -57,7 +61,9 @@ def work(role: str, path: Path, seconds: float) -> dict[str, object]:
                     index.upsert(USER, points)
                     index.delete_points(USER, [p.id for p in points[:10]])
                 else:
-                    index.search(USER, [0.1] * DIMENSION, limit=5)
+                    # Hybrid: reads the dense and the lexical index of the shard.
+                    terms = query_vector(f"word{rng.randint(0, 500)}")
+                    index.search(USER, [0.1] * DIMENSION, limit=5, sparse=terms)
             ops += 1
         except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc)[:300]}"

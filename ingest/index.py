@@ -183,7 +183,12 @@ class Indexer:
         hint = hints.readers_of(record) if chunks and pipeline in FILE_PIPELINES else None
         return PreparedRecord(
             record,
-            points=plan_points(record, chunks, readers=hint.readers if hint else None),
+            points=plan_points(
+                record,
+                chunks,
+                readers=hint.readers if hint else None,
+                lexical=self._store.lexical,
+            ),
             content_hash=_sha256(markdown),
             hints=hint.outcome if hint else HintOutcome.NOT_APPLICABLE,
         )
@@ -225,7 +230,9 @@ class Indexer:
                 index.upsert(
                     user_id,
                     [
-                        StoredPoint(id=p.id, vector=old[p.id].vector, payload=p.payload)
+                        StoredPoint(
+                            id=p.id, vector=old[p.id].vector, payload=p.payload, sparse=p.sparse
+                        )
                         for p in refresh
                         if old.get(p.id) is not None and old[p.id].vector is not None
                     ],
@@ -233,7 +240,12 @@ class Indexer:
             if new:
                 index.upsert(
                     user_id,
-                    [StoredPoint(id=p.id, vector=vectors[p.text], payload=p.payload) for p in new],
+                    [
+                        StoredPoint(
+                            id=p.id, vector=vectors[p.text], payload=p.payload, sparse=p.sparse
+                        )
+                        for p in new
+                    ],
                 )
             if vanished:
                 index.delete_points(user_id, vanished)

@@ -1,4 +1,5 @@
-"""Plans a record's points: one per chunk, with ids that stay put while the chunk text does."""
+"""Plans a record's points: one per chunk, with ids that stay put while the chunk text does, and
+the lexical vector of each (computed from the text, no model)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,30 @@ from typing import Any
 
 from resources.state import LedgerRecord
 from resources.text import Chunk
-from resources.vectors import READERS_FIELD, point_id_for
+from resources.vectors import READERS_FIELD, SparseVector, document_vector, point_id_for
 
 
 @dataclass(frozen=True)
 class PlannedPoint:
-    """A chunk of a record with the id and payload its point must have in the index."""
+    """A chunk of a record with the id, payload and lexical vector its point must have in the
+    index (`sparse` None when the collection holds no lexical vectors)."""
 
     id: str
     text: str
     payload: dict[str, Any]
+    sparse: SparseVector | None = None
 
 
 def plan_points(
-    record: LedgerRecord, chunks: Sequence[Chunk], *, readers: Sequence[str] | None = None
+    record: LedgerRecord,
+    chunks: Sequence[Chunk],
+    *,
+    readers: Sequence[str] | None = None,
+    lexical: bool = True,
 ) -> list[PlannedPoint]:
     """Points for a record's chunks; `readers` (permission hints) go on every point, and None
-    leaves the field out ("unknown").
+    leaves the field out ("unknown"). With `lexical`, each carries the lexical vector of its
+    headings and text (`lexical_text`).
 
     The id hashes (user, sync, record, chunk text, occurrence), so an edit elsewhere in the
     document leaves an unchanged chunk's point, and its embedding, where it is; a change of
@@ -42,8 +50,16 @@ def plan_points(
         payload = _payload(record, chunk)
         if readers is not None:
             payload[READERS_FIELD] = list(readers)
-        planned.append(PlannedPoint(id=point_id, text=chunk.text, payload=payload))
+        sparse = document_vector(lexical_text(chunk)) if lexical else None
+        planned.append(PlannedPoint(id=point_id, text=chunk.text, payload=payload, sparse=sparse))
     return planned
+
+
+def lexical_text(chunk: Chunk) -> str:
+    """What a chunk's lexical vector counts: its heading path (the record's title first), then
+    its text. The headings make a chunk findable by the names of the sections it sits in, as a
+    reader of the page would find it, though its own text may never repeat them."""
+    return "\n".join((*chunk.heading_path, chunk.text))
 
 
 def _payload(record: LedgerRecord, chunk: Chunk) -> dict[str, Any]:

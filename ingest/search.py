@@ -1,12 +1,30 @@
-"""Searches one user's points: the query path behind `syncrag query` and the tests."""
+"""Searches one user's points: the query path behind `syncrag query` and the tests.
+
+A search is dense (the embedding's nearest chunks), sparse (BM25 over the lexical vectors:
+exact words, identifiers, names) or hybrid (both, fused by reciprocal rank in the store).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ingest.permissions import AccessChecker, confirm_readers, normalize_email
 from resources.embedding import Embedder
-from resources.vectors import SearchHit, VectorStore
+from resources.vectors import SearchHit, SparseVector, VectorStore, query_vector
+
+
+class SearchMode(StrEnum):
+    """Which of a point's vectors a search ranks by."""
+
+    DENSE = "dense"
+    SPARSE = "sparse"
+    HYBRID = "hybrid"
+
+
+# Hybrid finds identifiers and names that dense search misses, and answers natural questions as
+# well as dense search does (docs/benchmarks.md, "Retrieval").
+DEFAULT_MODE = SearchMode.HYBRID
 
 # A permission-aware query asks the store for this many times `limit` hits, so that enough
 # remain once the ones the reader may not see are dropped.
@@ -22,13 +40,32 @@ class PermittedHits:
     withheld_unconfirmed: int = 0
 
 
+def query_vectors(
+    embedder: Embedder, text: str, mode: SearchMode
+) -> tuple[list[float] | None, SparseVector | None]:
+    """The dense and lexical vectors a search of `text` in `mode` needs (None: not used).
+
+    A sparse search never runs the model.
+    """
+    dense = None if mode is SearchMode.SPARSE else embedder.embed([text])[0]
+    sparse = None if mode is SearchMode.DENSE else query_vector(text)
+    return dense, sparse
+
+
 def search_user(
-    embedder: Embedder, store: VectorStore, user_id: str, text: str, *, limit: int = 5
+    embedder: Embedder,
+    store: VectorStore,
+    user_id: str,
+    text: str,
+    *,
+    limit: int = 5,
+    mode: SearchMode = DEFAULT_MODE,
 ) -> list[SearchHit]:
-    """The user's chunks nearest to `text`; never another user's (the store filters by user_id)."""
-    [vector] = embedder.embed([text])
+    """The user's chunks that best match `text`; never another user's (the store filters every
+    stage by user_id)."""
+    dense, sparse = query_vectors(embedder, text, mode)
     with store.open() as index:
-        return index.search(user_id, vector, limit=limit)
+        return index.search(user_id, dense, limit=limit, sparse=sparse)
 
 
 def search_user_as(
@@ -40,8 +77,9 @@ def search_user_as(
     email: str,
     *,
     limit: int = 5,
+    mode: SearchMode = DEFAULT_MODE,
 ) -> PermittedHits:
-    """The user's chunks nearest to `text` that `email` may read.
+    """The user's chunks that best match `text` and that `email` may read.
 
     The store drops chunks whose `readers` hint leaves `email` out; every remaining candidate's
     record, hinted or not, is then confirmed with the Permissions API, since hints are only as
@@ -50,9 +88,11 @@ def search_user_as(
     reader = normalize_email(email)
     if not reader:
         raise ValueError("--as needs the email of the person asking.")
-    [vector] = embedder.embed([text])
+    dense, sparse = query_vectors(embedder, text, mode)
     with store.open() as index:
-        candidates = index.search(user_id, vector, limit=limit * OVERFETCH, readable_by=reader)
+        candidates = index.search(
+            user_id, dense, limit=limit * OVERFETCH, sparse=sparse, readable_by=reader
+        )
     decisions = confirm_readers(checker, user_id, reader, (_record_key(h) for h in candidates))
     hits = [h for h in candidates if _record_key(h) in decisions.allowed]
     return PermittedHits(

@@ -26,6 +26,7 @@ from resources.vectors import (
     SearchHit,
     StoredPoint,
     VectorStore,
+    document_vector,
     point_id_for,
 )
 from tests.test_sync_api_support import FakeParagon, make_client, reply
@@ -90,7 +91,14 @@ def put(
         if readers is not None:
             payload["readers"] = readers
         [vector] = embedder.embed([text])
-        points.append(StoredPoint(point_id_for(USER, sync, record, text, 0), vector, payload))
+        points.append(
+            StoredPoint(
+                point_id_for(USER, sync, record, text, 0),
+                vector,
+                payload,
+                sparse=document_vector(text),
+            )
+        )
     with store.open() as index:
         index.upsert(USER, points)
 

@@ -12,9 +12,12 @@ import pytest
 from resources.vectors import (
     EdgeVectorStore,
     QdrantServerVectorStore,
+    SparseVector,
     StoredPoint,
     VectorStore,
+    document_vector,
     point_id_for,
+    query_vector,
 )
 
 DIM = 4
@@ -43,6 +46,7 @@ def point(
         id=point_id_for(user, "sync-1", record, text, 0),
         vector=vector,
         payload={"user_id": user, "record_id": record, "text": text, **payload},
+        sparse=document_vector(text),
     )
 
 
@@ -84,7 +88,9 @@ def test_writes_are_visible_to_a_later_open(store: VectorStore) -> None:
 
 def test_upserting_the_same_id_overwrites_it(store: VectorStore) -> None:
     first = point("alice", "r1", X, title="old")
-    second = StoredPoint(id=first.id, vector=Y, payload={**first.payload, "title": "new"})
+    second = StoredPoint(
+        id=first.id, vector=Y, payload={**first.payload, "title": "new"}, sparse=first.sparse
+    )
     with store.open() as index:
         index.upsert("alice", [first])
         index.upsert("alice", [second])
@@ -221,7 +227,12 @@ def test_retrieve_skips_other_users_and_missing_ids(store: VectorStore) -> None:
 
 def test_upsert_cannot_overwrite_another_users_point(store: VectorStore) -> None:
     bobs = point("bob", "r1", X, title="bob's")
-    hijack = StoredPoint(id=bobs.id, vector=Y, payload={"user_id": "alice", "record_id": "r1"})
+    hijack = StoredPoint(
+        id=bobs.id,
+        vector=Y,
+        payload={"user_id": "alice", "record_id": "r1"},
+        sparse=document_vector("hijack"),
+    )
     with store.open() as index:
         index.upsert("bob", [bobs])
         index.upsert("alice", [hijack])
@@ -249,17 +260,62 @@ def test_scroll_pages_through_many_points(store: VectorStore) -> None:
         assert sum(len(v) for v in index.point_ids_for_records("alice", ["r1"]).values()) == 600
 
 
+TERMS = document_vector("terms")
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (StoredPoint(id=point("bob", "r1", X).id, vector=X, payload={"user_id": "bob"}), "bob"),
-        (StoredPoint(id=point("alice", "r1", X).id, vector=X, payload={}), "user_id"),
-        (StoredPoint(id="chunk-7", vector=X, payload={"user_id": "alice"}), "not a UUID"),
+        (
+            StoredPoint(id=point("bob", "r1", X).id, vector=X, payload={"user_id": "bob"}),
+            "bob",
+        ),
+        (StoredPoint(id=point("alice", "r1", X).id, vector=X, payload={}, sparse=TERMS), "user_id"),
+        (
+            StoredPoint(id="chunk-7", vector=X, payload={"user_id": "alice"}, sparse=TERMS),
+            "not a UUID",
+        ),
         (point("alice", "r1", [1.0, 0.0, 0.0]), "3 dimensions"),
         (point("alice", "r1", [0.0, 0.0, 0.0, 0.0]), "zeros"),
         (
-            StoredPoint(id=point("alice", "r1", X).id, vector=None, payload={"user_id": "alice"}),
+            StoredPoint(
+                id=point("alice", "r1", X).id,
+                vector=None,
+                payload={"user_id": "alice"},
+                sparse=TERMS,
+            ),
             "no vector",
+        ),
+        (
+            StoredPoint(id=point("alice", "r1", X).id, vector=X, payload={"user_id": "alice"}),
+            "no lexical vector",
+        ),
+        (
+            StoredPoint(
+                id=point("alice", "r1", X).id,
+                vector=X,
+                payload={"user_id": "alice"},
+                sparse=SparseVector((3, 3), (1.0, 1.0)),
+            ),
+            "distinct",
+        ),
+        (
+            StoredPoint(
+                id=point("alice", "r1", X).id,
+                vector=X,
+                payload={"user_id": "alice"},
+                sparse=SparseVector((2**32,), (1.0,)),
+            ),
+            "2\\^32",
+        ),
+        (
+            StoredPoint(
+                id=point("alice", "r1", X).id,
+                vector=X,
+                payload={"user_id": "alice"},
+                sparse=SparseVector((3,), (math.nan,)),
+            ),
+            "finite",
         ),
     ],
 )
@@ -281,3 +337,106 @@ def test_calls_without_a_user_are_rejected(store: VectorStore) -> None:
 def test_search_rejects_a_query_of_the_wrong_dimension(store: VectorStore) -> None:
     with store.open() as index, pytest.raises(ValueError, match="dimensions"):
         index.search("alice", [1.0, 0.0])
+
+
+def test_lexical_vectors_are_stored_and_retrieved(store: VectorStore) -> None:
+    p = point("alice", "r1", X, "ticket OPS-106 oven element")
+    with store.open() as index:
+        index.upsert("alice", [p])
+        [got] = index.retrieve("alice", [p.id])
+        [scrolled] = list(index.scroll("alice", with_vectors=True))
+    assert p.sparse is not None and got.sparse is not None and scrolled.sparse is not None
+    assert got.sparse.indices == p.sparse.indices == scrolled.sparse.indices
+    assert got.sparse.values == pytest.approx(p.sparse.values)
+    assert got.vector == pytest.approx(X)
+
+
+def test_sparse_search_ranks_by_matching_rare_terms(store: VectorStore) -> None:
+    ticket = point("alice", "r1", X, "OPS-106: proofer door seal torn")
+    mention = point("alice", "r2", X, "see OPS-103; unrelated to the proofer")
+    other = point("alice", "r3", X, "the proofer was cleaned")
+    with store.open() as index:
+        index.upsert("alice", [ticket, mention, other])
+        hits = index.search("alice", None, limit=3, sparse=query_vector("OPS-106"))
+        nothing = index.search("alice", None, limit=3, sparse=query_vector("the of and"))
+    assert [h.id for h in hits][:1] == [ticket.id]
+    assert other.id not in {h.id for h in hits}  # shares no term with the query
+    assert hits[0].payload == ticket.payload
+    assert nothing == []  # only stop words: no terms, no hits
+
+
+def test_hybrid_search_fuses_dense_and_lexical_rankings(store: VectorStore) -> None:
+    # `lexical` matches the words but points away; `semantic` points at the query vector but
+    # shares no word; `both` does both and must come first.
+    both = point("alice", "r1", X, "sourdough starter feeding")
+    lexical = point("alice", "r2", Z, "sourdough starter inventory for the shop")
+    semantic = point("alice", "r3", [1.0, 0.5, 0.0, 0.0], "levain refreshment timetable")
+    with store.open() as index:
+        index.upsert("alice", [both, lexical, semantic])
+        hits = index.search("alice", X, limit=3, sparse=query_vector("sourdough starter"))
+        dense_only = index.search("alice", X, limit=3, sparse=query_vector("the of"))
+    assert hits[0].id == both.id
+    assert {h.id for h in hits} == {both.id, lexical.id, semantic.id}
+    assert hits[0].score > hits[1].score
+    assert {h.id for h in dense_only[:2]} == {both.id, semantic.id}
+
+
+def test_lexical_idf_counts_only_the_users_own_points(store: VectorStore) -> None:
+    # For bob, "oven" is in every document and "seal" in one; alice's many "seal" documents
+    # must not make "seal" common for bob (nor change his scores at all).
+    bobs = [
+        point("bob", "r1", X, "oven oven door"),
+        point("bob", "r2", X, "oven seal"),
+        point("bob", "r3", X, "oven tray"),
+    ]
+    query = query_vector("oven seal")
+    with store.open() as index:
+        index.upsert("bob", bobs)
+        before = [(h.id, h.score) for h in index.search("bob", None, limit=3, sparse=query)]
+        index.upsert("alice", [point("alice", f"r{i}", X, f"seal {i}") for i in range(20)])
+        after = [(h.id, h.score) for h in index.search("bob", None, limit=3, sparse=query)]
+    assert before[0][0] == bobs[1].id
+    assert [i for i, _ in after] == [i for i, _ in before]
+    assert [s for _, s in after] == pytest.approx([s for _, s in before])
+
+
+def test_lexical_and_hybrid_search_honour_readable_by(store: VectorStore) -> None:
+    shared = point("alice", "r1", X, "budget OPS-7", readers=["dan@example.com"])
+    private = point("alice", "r2", X, "budget OPS-7 draft", readers=["alice@example.com"])
+    with store.open() as index:
+        index.upsert("alice", [shared, private])
+        terms = query_vector("budget OPS-7")
+        sparse = index.search("alice", None, limit=5, sparse=terms, readable_by="dan@example.com")
+        fused = index.search("alice", X, limit=5, sparse=terms, readable_by="dan@example.com")
+    assert [h.id for h in sparse] == [shared.id]
+    assert [h.id for h in fused] == [shared.id]
+
+
+def test_a_search_needs_a_vector(store: VectorStore) -> None:
+    with store.open() as index, pytest.raises(ValueError, match="dense vector, a lexical"):
+        index.search("alice", None)
+
+
+@pytest.mark.parametrize("backend", ["edge", "qdrant-memory"])
+def test_a_dense_only_collection_takes_no_lexical_vectors(backend: str, tmp_path: Path) -> None:
+    made: VectorStore
+    if backend == "edge":
+        made = EdgeVectorStore(tmp_path / "vectors", COLLECTION, DIM, lexical=False)
+    else:
+        made = QdrantServerVectorStore(
+            location=":memory:", collection_name=COLLECTION, dimension=DIM, lexical=False
+        )
+    p = point("alice", "r1", X)
+    plain = StoredPoint(id=p.id, vector=X, payload=p.payload)
+    try:
+        with made.open() as index:
+            with pytest.raises(ValueError, match="holds none"):
+                index.upsert("alice", [p])
+            index.upsert("alice", [plain])
+            assert [h.id for h in index.search("alice", X)] == [p.id]
+            with pytest.raises(ValueError, match="no lexical vectors"):
+                index.search("alice", X, sparse=query_vector("chunk"))
+            [got] = index.retrieve("alice", [p.id])
+        assert got.sparse is None
+    finally:
+        made.close()

@@ -15,6 +15,7 @@ from resources.vectors import (
     StoredPoint,
     VectorStoreBusy,
     VectorStoreError,
+    document_vector,
     point_id_for,
 )
 
@@ -28,6 +29,7 @@ def alice_point(text: str = "chunk") -> StoredPoint:
         id=point_id_for("alice", "sync-1", "r1", text, 0),
         vector=X,
         payload={"user_id": "alice", "record_id": "r1", "text": text},
+        sparse=document_vector(text),
     )
 
 
@@ -55,6 +57,18 @@ def test_reopening_with_another_dimension_is_refused(tmp_path: Path) -> None:
     with (
         pytest.raises(VectorStoreError, match="embedding model it was built with"),
         EdgeVectorStore(tmp_path, COLLECTION, 8).open(),
+    ):
+        pass
+
+
+def test_a_dense_only_shard_is_not_opened_as_one_with_lexical_vectors(tmp_path: Path) -> None:
+    # A shard written before lexical vectors existed keeps its own (older) collection name; one
+    # opened under a name that now means "with lexical vectors" is refused, not half-used.
+    with EdgeVectorStore(tmp_path, COLLECTION, 4, lexical=False).open():
+        pass
+    with (
+        pytest.raises(VectorStoreError, match="plus lexical vectors"),
+        EdgeVectorStore(tmp_path, COLLECTION, 4).open(),
     ):
         pass
 

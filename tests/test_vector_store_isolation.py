@@ -1,7 +1,8 @@
 """Property: whatever users, records and operations, every search and delete stays in its user.
 
 A plain model (user -> point ids) is run beside each store; after every operation the store
-must hold exactly what the model holds, for every user.
+must hold exactly what the model holds, for every user. Searches are dense, lexical and hybrid,
+with and without a reader: each returns exactly the user's points it should match.
 """
 
 from __future__ import annotations
@@ -19,26 +20,40 @@ from resources.vectors import (
     StoredPoint,
     VectorIndex,
     VectorStore,
+    document_vector,
+    lexical_terms,
     point_id_for,
+    query_vector,
 )
 
 DIM = 4
 USERS = ["alice", "bob", "carol"]
 RECORDS = ["r1", "r2", "r3"]
 READERS = ["ana@example.com", "ben@example.com"]
+# The same words (an identifier among them) in every user's points.
+WORDS = ["oven", "seal", "OPS-106", "tray", "ledger"]
 
 vectors = st.lists(st.integers(-3, 3), min_size=DIM, max_size=DIM).filter(any)
+texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)
 # Permission hints: absent (unknown) or a list of readers, the same emails for every user.
 reader_lists = st.one_of(st.none(), st.lists(st.sampled_from(READERS), unique=True))
 point_specs = st.tuples(
-    st.sampled_from(USERS), st.sampled_from(RECORDS), st.integers(0, 3), vectors, reader_lists
+    st.sampled_from(USERS),
+    st.sampled_from(RECORDS),
+    st.integers(0, 3),
+    vectors,
+    reader_lists,
+    texts,
 )
+# A lexical or hybrid search: its words, its dense vector (None: lexical only), its reader.
+lexical_queries = st.tuples(texts, st.one_of(st.none(), vectors), st.sampled_from([None, *READERS]))
 operations = st.one_of(
     st.tuples(st.just("search"), st.sampled_from(USERS), vectors),
     # A search on behalf of a reader: the hint filter must not widen the search past its user.
     st.tuples(
         st.just("search_as"), st.sampled_from(USERS), st.tuples(vectors, st.sampled_from(READERS))
     ),
+    st.tuples(st.just("search_lexical"), st.sampled_from(USERS), lexical_queries),
     # Indices into every stored point id, so deletes aim at other users' ids too.
     st.tuples(st.just("delete_points"), st.sampled_from(USERS), st.lists(st.integers(0, 40))),
     st.tuples(st.just("delete_record"), st.sampled_from(USERS), st.sampled_from(RECORDS)),
@@ -69,6 +84,7 @@ def index(
 
 Model = dict[str, dict[str, str]]  # user -> {point id: record id}
 Readers = dict[str, list[str] | None]  # point id -> its readers hint
+Terms = dict[str, set[str]]  # point id -> its lexical terms
 
 
 def assert_store_matches(index: VectorIndex, model: Model) -> None:
@@ -83,23 +99,30 @@ def assert_store_matches(index: VectorIndex, model: Model) -> None:
 @given(specs=st.lists(point_specs, max_size=15), ops=st.lists(operations, max_size=6))
 def test_every_search_and_delete_stays_within_its_user(
     index: VectorIndex,
-    specs: list[tuple[str, str, int, list[int], list[str] | None]],
+    specs: list[tuple[str, str, int, list[int], list[str] | None, str]],
     ops: list[tuple[str, str, object]],
 ) -> None:
     run = next(_runs)
     model: Model = {f"{user}-{run}": {} for user in USERS}
     batches: dict[str, dict[str, StoredPoint]] = {user: {} for user in model}
     readers: Readers = {}
-    for name, record, chunk, vector, hint in specs:
+    terms: Terms = {}
+    for name, record, chunk, vector, hint, text in specs:
         user = f"{name}-{run}"
         pid = point_id_for(user, "sync", record, f"chunk {chunk}", 0)
         payload: dict[str, object] = {"user_id": user, "record_id": record}
         if hint is not None:
             payload["readers"] = hint
         # A later spec of the same point replaces it, as an upsert does.
-        batches[user][pid] = StoredPoint(id=pid, vector=[float(x) for x in vector], payload=payload)
+        batches[user][pid] = StoredPoint(
+            id=pid,
+            vector=[float(x) for x in vector],
+            payload=payload,
+            sparse=document_vector(text),
+        )
         model[user][pid] = record
         readers[pid] = hint
+        terms[pid] = set(lexical_terms(text))
 
     for user, batch in batches.items():
         index.upsert(user, list(batch.values()))
@@ -120,6 +143,24 @@ def test_every_search_and_delete_stays_within_its_user(
             # No hint, or an empty one, is "unknown": it passes, to be confirmed at query time.
             allowed = {pid for pid in model[user] if not readers[pid] or reader in readers[pid]}
             assert {h.id for h in hits} == allowed
+            assert all(h.payload["user_id"] == user for h in hits)
+        elif kind == "search_lexical":
+            assert isinstance(arg, tuple)
+            text, vector, reader = arg
+            dense = None if vector is None else [float(x) for x in vector]
+            hits = index.search(
+                user, dense, limit=50, sparse=query_vector(text), readable_by=reader
+            )
+            visible = {
+                pid
+                for pid in model[user]
+                if reader is None or not readers[pid] or reader in readers[pid]
+            }
+            # Lexical alone: exactly the visible points sharing a term; fused: every visible
+            # point (the dense side finds them all, and the prefetch depth exceeds them).
+            wanted = set(lexical_terms(text))
+            expected = visible if dense else {pid for pid in visible if terms[pid] & wanted}
+            assert {h.id for h in hits} == expected
             assert all(h.payload["user_id"] == user for h in hits)
         elif kind == "delete_points":
             assert isinstance(arg, list)

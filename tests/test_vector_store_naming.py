@@ -9,11 +9,32 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resources.vectors import POINT_ID_NAMESPACE, collection_name_for, point_id_for
+from resources.vectors import (
+    LEXICAL_SCHEME,
+    POINT_ID_NAMESPACE,
+    collection_name_for,
+    point_id_for,
+)
 
 
-def test_collection_name_follows_the_model_and_dimension() -> None:
-    assert collection_name_for("all-MiniLM-L6-v2", 384) == "syncrag__all-minilm-l6-v2__384"
+def test_collection_name_follows_the_model_dimension_and_lexical_scheme() -> None:
+    assert LEXICAL_SCHEME == "lex1"
+    assert collection_name_for("all-MiniLM-L6-v2", 384) == "syncrag__all-minilm-l6-v2__384__lex1"
+
+
+def test_a_dense_only_collection_keeps_the_name_it_had_before_lexical_vectors() -> None:
+    # An index built before lexical vectors lives here; the new name differs, so following the
+    # configured collection re-indexes it (ingest.collection_switch), as after a model switch.
+    old = collection_name_for("all-MiniLM-L6-v2", 384, None)
+    assert old == "syncrag__all-minilm-l6-v2__384"
+    assert old != collection_name_for("all-MiniLM-L6-v2", 384)
+    assert collection_name_for("m", 8, "lex2") != collection_name_for("m", 8, "lex1")
+
+
+@pytest.mark.parametrize("scheme", ["", "Lex1", "lex_1", "-lex"])
+def test_unsafe_lexical_schemes_are_rejected(scheme: str) -> None:
+    with pytest.raises(ValueError, match="scheme"):
+        collection_name_for("m", 8, scheme)
 
 
 def test_models_with_the_same_short_name_get_different_collections() -> None:
@@ -25,8 +46,8 @@ def test_models_with_the_same_short_name_get_different_collections() -> None:
 @given(st.text(min_size=1, max_size=300).filter(lambda s: re.search(r"[A-Za-z0-9]", s)))
 def test_collection_names_use_safe_characters_only(model_name: str) -> None:
     name = collection_name_for(model_name, 384)
-    assert re.fullmatch(r"syncrag__[a-z0-9][a-z0-9-]*__384", name)
-    assert len(name) <= 80
+    assert re.fullmatch(r"syncrag__[a-z0-9][a-z0-9-]*__384__lex1", name)
+    assert len(name) <= 86
 
 
 def test_long_model_names_stay_distinct_after_truncation() -> None:

@@ -27,8 +27,9 @@ def test_every_public_name_is_exported() -> None:
 def test_no_url_means_an_edge_store_under_the_edge_path(tmp_path: Path, url: str | None) -> None:
     store = vector_store_from_settings(url, None, tmp_path, "all-MiniLM-L6-v2", 384)
     assert isinstance(store, EdgeVectorStore)
-    assert store.shard_path == tmp_path / "syncrag__all-minilm-l6-v2__384"
+    assert store.shard_path == tmp_path / "syncrag__all-minilm-l6-v2__384__lex1"
     assert store.dimension == 384
+    assert store.lexical
 
 
 def test_memory_url_means_an_in_process_qdrant(tmp_path: Path) -> None:
@@ -45,7 +46,8 @@ def test_a_url_means_a_qdrant_server_and_the_key_stays_out_of_the_repr(tmp_path:
         "https://user:pw@qdrant.example:6333", SECRET, tmp_path, "m", 8
     )
     assert isinstance(store, QdrantServerVectorStore)
-    assert store.collection_name == "syncrag__m__8"
+    assert store.collection_name == "syncrag__m__8__lex1"
+    assert store.lexical
     assert SECRET not in repr(store)
     assert "pw" not in repr(store)
     assert "qdrant.example:6333" in repr(store)

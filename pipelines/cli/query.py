@@ -1,5 +1,5 @@
-"""`syncrag query --user U "text" [--as EMAIL]`: the user's best matching chunks, with where
-they come from; with `--as`, only chunks of records EMAIL may read."""
+"""`syncrag query --user U "text" [--as EMAIL] [--mode dense|sparse|hybrid]`: the user's best
+matching chunks, with where they come from; with `--as`, only chunks of records EMAIL may read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 
 from rich.console import Console
 
-from ingest.search import PermittedHits, search_user, search_user_as
+from ingest.search import DEFAULT_MODE, PermittedHits, SearchMode, search_user, search_user_as
 from pipelines.cli import runtime
 from resources.vectors import SearchHit
 
@@ -18,6 +18,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("text", help="what to look for")
     parser.add_argument("-k", type=int, default=5, help="how many results (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument(
+        "--mode",
+        type=SearchMode,
+        choices=list(SearchMode),
+        default=DEFAULT_MODE,
+        help="dense: by meaning (the embedding); sparse: by exact words, identifiers and names "
+        f"(BM25); hybrid: both, fused (default {DEFAULT_MODE})",
+    )
     parser.add_argument(
         "--as",
         dest="as_email",
@@ -32,11 +40,18 @@ def run(args: argparse.Namespace) -> int:
     store = runtime.vector_store(model)
     permitted: PermittedHits | None = None
     if args.as_email is None:
-        hits = search_user(model, store, args.user, args.text, limit=args.k)
+        hits = search_user(model, store, args.user, args.text, limit=args.k, mode=args.mode)
     else:
         with runtime.sync_client() as client:
             permitted = search_user_as(
-                model, store, client, args.user, args.text, args.as_email, limit=args.k
+                model,
+                store,
+                client,
+                args.user,
+                args.text,
+                args.as_email,
+                limit=args.k,
+                mode=args.mode,
             )
         hits = permitted.hits
     if args.json:

@@ -1,6 +1,7 @@
 """The vector store: one small interface over Qdrant Edge (embedded) and a Qdrant server.
 
-Every read, write and delete is scoped to one user through the payload field `user_id`.
+Every read, write and delete is scoped to one user through the payload field `user_id`. Points
+carry a dense embedding and a lexical (BM25) vector; searches use either or both, fused.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,14 @@ from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorSt
 from resources.vectors.edge import EdgeVectorIndex, EdgeVectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.factory import vector_store_from_settings
+from resources.vectors.hybrid import RRF_K, prefetch_limit
+from resources.vectors.lexical import (
+    LEXICAL_SCHEME,
+    SparseVector,
+    document_vector,
+    lexical_terms,
+    query_vector,
+)
 from resources.vectors.naming import POINT_ID_NAMESPACE, collection_name_for, point_id_for
 from resources.vectors.validation import READERS_FIELD
 
@@ -16,20 +25,27 @@ if TYPE_CHECKING:
     from resources.vectors.qdrant_server import QdrantServerVectorIndex, QdrantServerVectorStore
 
 __all__ = [
+    "LEXICAL_SCHEME",
     "POINT_ID_NAMESPACE",
     "READERS_FIELD",
+    "RRF_K",
     "EdgeVectorIndex",
     "EdgeVectorStore",
     "QdrantServerVectorIndex",
     "QdrantServerVectorStore",
     "SearchHit",
+    "SparseVector",
     "StoredPoint",
     "VectorIndex",
     "VectorStore",
     "VectorStoreBusy",
     "VectorStoreError",
     "collection_name_for",
+    "document_vector",
+    "lexical_terms",
     "point_id_for",
+    "prefetch_limit",
+    "query_vector",
     "vector_store_from_settings",
 ]
 

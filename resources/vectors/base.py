@@ -1,6 +1,8 @@
 """The vector-store interface: points, search hits, a store (config) and an open index handle.
 
-Every method of an index is scoped to one user: tenant isolation is part of the contract.
+Every method of an index is scoped to one user: tenant isolation is part of the contract. A point
+carries a dense vector (the embedding) and, in a store with `lexical` on, a sparse lexical vector
+(`resources.vectors.lexical`); a search uses either or both (fused by reciprocal rank).
 """
 
 from __future__ import annotations
@@ -11,21 +13,26 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from resources.vectors.lexical import SparseVector
+
 __all__ = ["SearchHit", "StoredPoint", "VectorIndex", "VectorStore"]
 
 
 @dataclass(frozen=True, slots=True)
 class StoredPoint:
-    """One chunk's point: a UUID id, its vector (None when not fetched) and its payload."""
+    """One chunk's point: a UUID id, its dense vector (None when not fetched), its payload and
+    its lexical vector (required by a store with `lexical` on; None when not fetched)."""
 
     id: str
     vector: list[float] | None
     payload: dict[str, Any]
+    sparse: SparseVector | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """A point found by a search, with its cosine similarity to the query."""
+    """A point found by a search, with its score: the cosine similarity to the query (dense),
+    the BM25 score (lexical) or the reciprocal-rank-fusion score (both)."""
 
     id: str
     score: float
@@ -39,8 +46,9 @@ class VectorIndex(ABC):
     def upsert(self, user_id: str, points: Sequence[StoredPoint]) -> None:
         """Insert or overwrite points of `user_id`.
 
-        Raises ValueError if a point's payload `user_id` is not `user_id`, its id is not a UUID
-        or its vector is missing or of the wrong dimension. A point id that already belongs to
+        Raises ValueError if a point's payload `user_id` is not `user_id`, its id is not a UUID,
+        its vector is missing or of the wrong dimension, or its lexical vector is missing from
+        a store with `lexical` on (or given to one without). A point id that already belongs to
         another user is left untouched.
         """
 
@@ -72,12 +80,19 @@ class VectorIndex(ABC):
     def search(
         self,
         user_id: str,
-        vector: Sequence[float],
+        vector: Sequence[float] | None,
         limit: int = 10,
         *,
+        sparse: SparseVector | None = None,
         readable_by: str | None = None,
     ) -> list[SearchHit]:
-        """The `limit` points of `user_id` nearest to `vector`, most similar first.
+        """The `limit` points of `user_id` that best match the query, best first.
+
+        `vector` alone: nearest by cosine. `sparse` alone (`vector` None): best BM25 score, with
+        the IDF counted over `user_id`'s points only, so that no other tenant's documents sway
+        the ranking. Both: each ranks `prefetch_limit(limit)` candidates and reciprocal rank
+        fusion (`RRF_K`) orders their union. An empty `sparse` (a query of stop words only)
+        matches nothing, and a fused search then ranks by `vector` alone.
 
         With `readable_by` (a lower-case email), only points whose `readers` payload names it
         or that have no `readers` at all (unknown): the caller confirms what it returns.
@@ -102,6 +117,9 @@ class VectorStore(ABC):
 
     collection_name: str
     dimension: int
+    # Whether points carry a lexical vector beside the dense one (the collection's name says
+    # which lexical scheme: `collection_name_for`).
+    lexical: bool
 
     @abstractmethod
     def open(self) -> AbstractContextManager[VectorIndex]:

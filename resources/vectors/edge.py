@@ -24,24 +24,39 @@ from qdrant_edge import (
     Distance,
     EdgeConfig,
     EdgeShard,
+    EdgeSparseVectorParams,
     EdgeVectorParams,
     FieldCondition,
     Filter,
+    Fusion,
     HasIdCondition,
+    IdfParams,
     IsEmptyCondition,
     KeywordIndexParams,
     MatchAny,
     MatchValue,
+    Modifier,
     PayloadSelector,
     Point,
+    Prefetch,
     QueryRequest,
     ScrollRequest,
+    SearchParams,
     UpdateOperation,
 )
 from qdrant_edge import Query as EdgeQuery
+from qdrant_edge import SparseVector as EdgeSparseVector
 
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
+from resources.vectors.hybrid import (
+    DENSE_VECTOR,
+    LEXICAL_VECTOR,
+    RRF_K,
+    plan_search,
+    prefetch_limit,
+)
+from resources.vectors.lexical import SparseVector
 from resources.vectors.points import paged_points, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
     READERS_FIELD,
@@ -50,7 +65,6 @@ from resources.vectors.validation import (
     check_points,
     check_reader,
     check_user_id,
-    check_vector,
 )
 
 if TYPE_CHECKING:
@@ -75,22 +89,33 @@ class _ShardLocked(Exception):
 
 
 class EdgeVectorStore(VectorStore):
-    """A collection kept as one Qdrant Edge shard directory under `path`."""
+    """A collection kept as one Qdrant Edge shard directory under `path`.
+
+    With `lexical` (the default) every point also carries a lexical vector, searched with the
+    IDF modifier; without, the shard holds dense vectors only, as before lexical vectors existed.
+    """
 
     def __init__(
-        self, path: Path, collection_name: str, dimension: int, *, lock_timeout: float = 30.0
+        self,
+        path: Path,
+        collection_name: str,
+        dimension: int,
+        *,
+        lexical: bool = True,
+        lock_timeout: float = 30.0,
     ) -> None:
         if dimension <= 0:
             raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
         self.path = Path(path)
         self.collection_name = collection_name
         self.dimension = dimension
+        self.lexical = lexical
         self.lock_timeout = lock_timeout
 
     def __repr__(self) -> str:
         return (
             f"EdgeVectorStore(path={str(self.path)!r}, collection_name={self.collection_name!r}, "
-            f"dimension={self.dimension})"
+            f"dimension={self.dimension}, lexical={self.lexical})"
         )
 
     @property
@@ -113,7 +138,7 @@ class EdgeVectorStore(VectorStore):
             self._wait(deadline, lambda: _try_flock(lock_fd))
             shard = self._wait(deadline, self._load_or_create)
             try:
-                yield EdgeVectorIndex(shard, self.dimension)
+                yield EdgeVectorIndex(shard, self.dimension, lexical=self.lexical)
             finally:
                 try:
                     shard.flush()
@@ -145,7 +170,15 @@ class EdgeVectorStore(VectorStore):
                 delay = min(delay * 2, _MAX_RETRY_DELAY)
 
     def _load_or_create(self) -> EdgeShard:
-        config = EdgeConfig(vectors=EdgeVectorParams(size=self.dimension, distance=Distance.Cosine))
+        sparse = (
+            {LEXICAL_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)}
+            if self.lexical
+            else None
+        )
+        config = EdgeConfig(
+            vectors=EdgeVectorParams(size=self.dimension, distance=Distance.Cosine),
+            sparse_vectors=sparse,
+        )
         marker = self.shard_path / _CONFIG_FILE
         existed = marker.exists()
         try:
@@ -160,10 +193,12 @@ class EdgeVectorStore(VectorStore):
                 # Locked, or another process created the shard between our check and create.
                 raise _ShardLocked from exc
             if "ncompatible" in message:
+                kind = " plus lexical vectors" if self.lexical else " alone"
                 raise VectorStoreError(
                     f"The vector store at {self.shard_path} was built for other vectors than "
-                    f"{self.dimension}-dimension cosine ({message}); use the embedding model it "
-                    "was built with or another edge path."
+                    f"{self.dimension}-dimension cosine{kind} ({message}); use the embedding "
+                    "model it was built with, under the collection name syncrag gives it, or "
+                    "another edge path."
                 ) from exc
             raise VectorStoreError(
                 f"Could not open the vector store at {self.shard_path}: {message}"
@@ -199,18 +234,22 @@ def _ensure_payload_indexes(shard: EdgeShard) -> None:
 class EdgeVectorIndex(VectorIndex):
     """An open Edge shard, valid until its store's `open()` block ends."""
 
-    def __init__(self, shard: EdgeShard, dimension: int) -> None:
+    def __init__(self, shard: EdgeShard, dimension: int, *, lexical: bool = True) -> None:
         self._shard = shard
         self._dimension = dimension
+        self._lexical = lexical
 
     def upsert(self, user_id: str, points: Sequence[StoredPoint]) -> None:
-        checked = check_points(user_id, points, self._dimension)
+        checked = check_points(user_id, points, self._dimension, lexical=self._lexical)
         if not checked:
             return
         # The condition makes the write tenant-safe: an id owned by another user is not touched.
         self._shard.update(
             UpdateOperation.upsert_points(
-                [Point(pid, vector, payload) for pid, vector, payload in checked],
+                [
+                    Point(pid, vector if sparse is None else _named(vector, sparse), payload)
+                    for pid, vector, sparse, payload in checked
+                ],
                 condition=_user_filter(user_id),
             )
         )
@@ -247,9 +286,10 @@ class EdgeVectorIndex(VectorIndex):
     def search(
         self,
         user_id: str,
-        vector: Sequence[float],
+        vector: Sequence[float] | None,
         limit: int = 10,
         *,
+        sparse: SparseVector | None = None,
         readable_by: str | None = None,
     ) -> list[SearchHit]:
         check_limit(limit)
@@ -263,15 +303,56 @@ class EdgeVectorIndex(VectorIndex):
                     IsEmptyCondition(READERS_FIELD),
                 ],
             )
-        hits = self._shard.query(
-            QueryRequest(
+        plan = plan_search(vector, sparse, dimension=self._dimension, lexical=self._lexical)
+        if plan.matches_nothing:
+            return []
+        dense, lexical = plan.dense, plan.lexical
+        # Every stage carries the user filter: none may read past its tenant.
+        if lexical is None:
+            assert dense is not None
+            request = QueryRequest(
+                limit=limit, query=EdgeQuery.Nearest(dense), filter=flt, with_payload=True
+            )
+        elif dense is None:
+            request = QueryRequest(
                 limit=limit,
-                query=EdgeQuery.Nearest(check_vector(vector, self._dimension)),
+                query=self._lexical_query(lexical),
+                filter=flt,
+                params=self._idf_params(user_id),
+                with_payload=True,
+            )
+        else:
+            depth = prefetch_limit(limit)
+            request = QueryRequest(
+                limit=limit,
+                prefetches=[
+                    Prefetch(limit=depth, query=EdgeQuery.Nearest(dense), filter=flt),
+                    Prefetch(
+                        limit=depth,
+                        query=self._lexical_query(lexical),
+                        filter=flt,
+                        params=self._idf_params(user_id),
+                    ),
+                ],
+                # The stub types `query` as `Fusion`, not its variants; Rrf is what Edge takes.
+                query=Fusion.Rrf(k=RRF_K),  # pyright: ignore[reportArgumentType]
                 filter=flt,
                 with_payload=True,
             )
-        )
+        hits = self._shard.query(request)
         return [SearchHit(id=str(h.id), score=h.score, payload=h.payload or {}) for h in hits]
+
+    @staticmethod
+    def _lexical_query(sparse: SparseVector) -> EdgeQuery:
+        return EdgeQuery.Nearest(
+            EdgeSparseVector(list(sparse.indices), list(sparse.values)), using=LEXICAL_VECTOR
+        )
+
+    @staticmethod
+    def _idf_params(user_id: str) -> SearchParams:
+        # Term rarity among this user's points only: other tenants' documents neither sway the
+        # ranking nor can be inferred from it.
+        return SearchParams(idf=IdfParams(corpus=_user_filter(user_id)))
 
     def scroll(
         self, user_id: str | None = None, *, with_vectors: bool = False
@@ -315,6 +396,13 @@ class EdgeVectorIndex(VectorIndex):
             ),
             with_vectors=with_vectors,
         )
+
+
+def _named(vector: list[float], sparse: SparseVector) -> dict[str, Any]:
+    return {
+        DENSE_VECTOR: vector,
+        LEXICAL_VECTOR: EdgeSparseVector(list(sparse.indices), list(sparse.values)),
+    }
 
 
 def _user_filter(user_id: str, *conditions: ConditionType) -> Filter:

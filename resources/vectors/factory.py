@@ -22,8 +22,8 @@ def vector_store_from_settings(
 ) -> VectorStore:
     """A Qdrant server store if `qdrant_url` is set (":memory:" for in-process), else Edge.
 
-    The collection is named after the embedding model, so that changing model starts a new
-    collection instead of mixing two models' vectors.
+    The collection is named after the embedding model and the lexical scheme, so that changing
+    either starts a new collection instead of mixing two models' or schemes' vectors.
     """
     name = collection_name_for(model_name, dimension)
     url = (qdrant_url or "").strip()

@@ -1,10 +1,13 @@
-"""Names in the vector store: collection names per embedding model and deterministic point ids."""
+"""Names in the vector store: collection names per embedding model and lexical scheme, and
+deterministic point ids."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import uuid
+
+from resources.vectors.lexical import LEXICAL_SCHEME
 
 __all__ = ["POINT_ID_NAMESPACE", "collection_name_for", "point_id_for"]
 
@@ -16,12 +19,17 @@ _MAX_SLUG = 64
 _SEPARATOR = "\x1f"
 
 
-def collection_name_for(model_name: str, dimension: int) -> str:
-    """The collection for one embedding model, e.g. "syncrag__all-minilm-l6-v2__384".
+def collection_name_for(
+    model_name: str, dimension: int, lexical_scheme: str | None = LEXICAL_SCHEME
+) -> str:
+    """The collection for one embedding model and lexical scheme, e.g.
+    "syncrag__all-minilm-l6-v2__384__lex1"; without a scheme (dense vectors only, as syncrag
+    kept before lexical vectors) "syncrag__all-minilm-l6-v2__384".
 
     The whole model name is kept (an organisation prefix becomes part of the slug) so that two
-    models with the same short name never share a collection. Only [a-z0-9-] survive, which makes
-    the name safe both for Qdrant and as an Edge shard directory.
+    models with the same short name never share a collection. A new lexical scheme names a new
+    collection, so an index built under another is rebuilt, as after a model switch. Only
+    [a-z0-9-] survive, which makes the name safe both for Qdrant and as an Edge shard directory.
     """
     if dimension <= 0:
         raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
@@ -34,7 +42,12 @@ def collection_name_for(model_name: str, dimension: int) -> str:
         # Keep long names distinct after truncation.
         digest = hashlib.sha256(model_name.encode()).hexdigest()[:8]
         slug = f"{slug[: _MAX_SLUG - 9].rstrip('-')}-{digest}"
-    return f"syncrag__{slug}__{dimension}"
+    name = f"syncrag__{slug}__{dimension}"
+    if lexical_scheme is None:
+        return name
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", lexical_scheme):
+        raise ValueError(f"Lexical scheme {lexical_scheme!r} must be lower-case [a-z0-9-].")
+    return f"{name}__{lexical_scheme}"
 
 
 def point_id_for(

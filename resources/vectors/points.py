@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from resources.vectors.base import StoredPoint
+from resources.vectors.hybrid import DENSE_VECTOR, LEXICAL_VECTOR
+from resources.vectors.lexical import SparseVector
 
 __all__ = [
     "ScrolledRecord",
@@ -42,16 +44,32 @@ def paged_points(
                 id=str(record.id),
                 vector=_dense_vector(record.vector) if with_vectors else None,
                 payload=record.payload or {},
+                sparse=_sparse_vector(record.vector) if with_vectors else None,
             )
         if offset is None:
             return
 
 
 def _dense_vector(vector: object) -> list[float] | None:
-    """A backend record's vector as a list of floats; None when it is not a dense vector."""
+    """A backend record's dense vector as a list of floats; None when it has none."""
+    if isinstance(vector, dict):
+        vector = vector.get(DENSE_VECTOR)  # pyright: ignore[reportUnknownMemberType]
     if isinstance(vector, list):
         return [float(x) for x in vector]  # pyright: ignore[reportUnknownVariableType]
     return None
+
+
+def _sparse_vector(vector: object) -> SparseVector | None:
+    """A backend record's lexical vector (either backend's sparse type); None when it has none."""
+    if not isinstance(vector, dict):
+        return None
+    found: object = vector.get(LEXICAL_VECTOR)  # pyright: ignore[reportUnknownMemberType]
+    indices = getattr(found, "indices", None)
+    values = getattr(found, "values", None)
+    if indices is None or values is None:
+        return None
+    pairs = sorted(zip((int(i) for i in indices), (float(v) for v in values), strict=True))
+    return SparseVector(tuple(i for i, _ in pairs), tuple(v for _, v in pairs))
 
 
 def point_ids_by_record(

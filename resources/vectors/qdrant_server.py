@@ -1,6 +1,8 @@
 """The scale-path vector store: a Qdrant server or cluster through qdrant-client.
 
 `location=":memory:"` runs qdrant-client's in-process engine, which serves the tests of this path.
+Lexical search counts IDF over the user's points only (`SearchParams.idf` with a corpus filter):
+that needs Qdrant 1.19 or later.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from qdrant_client import models as qm
 
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
 from resources.vectors.errors import VectorStoreError
+from resources.vectors.hybrid import (
+    DENSE_VECTOR,
+    LEXICAL_VECTOR,
+    RRF_K,
+    plan_search,
+    prefetch_limit,
+)
+from resources.vectors.lexical import SparseVector
 from resources.vectors.points import paged_points, payloads_by_record, point_ids_by_record
 from resources.vectors.validation import (
     READERS_FIELD,
@@ -24,7 +34,6 @@ from resources.vectors.validation import (
     check_points,
     check_reader,
     check_user_id,
-    check_vector,
 )
 
 __all__ = ["QdrantServerVectorIndex", "QdrantServerVectorStore"]
@@ -33,7 +42,11 @@ _PAGE = 256
 
 
 class QdrantServerVectorStore(VectorStore):
-    """A collection on a Qdrant server, reached through one long-lived client."""
+    """A collection on a Qdrant server, reached through one long-lived client.
+
+    With `lexical` (the default) every point also carries a lexical vector, searched with the
+    IDF modifier; without, the collection holds dense vectors only.
+    """
 
     def __init__(
         self,
@@ -43,6 +56,7 @@ class QdrantServerVectorStore(VectorStore):
         location: str | None = None,
         collection_name: str,
         dimension: int,
+        lexical: bool = True,
         check_compatibility: bool = True,
     ) -> None:
         if (url is None) == (location is None):
@@ -54,6 +68,7 @@ class QdrantServerVectorStore(VectorStore):
             raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
         self.collection_name = collection_name
         self.dimension = dimension
+        self.lexical = lexical
         self._url = url
         self._api_key = api_key
         self._location = location
@@ -66,13 +81,15 @@ class QdrantServerVectorStore(VectorStore):
         where = f"url={_redacted(self._url)!r}" if self._url else f"location={self._location!r}"
         return (
             f"QdrantServerVectorStore({where}, collection_name={self.collection_name!r}, "
-            f"dimension={self.dimension})"
+            f"dimension={self.dimension}, lexical={self.lexical})"
         )
 
     @contextmanager
     def open(self) -> Iterator[QdrantServerVectorIndex]:
         """A handle on the shared client; the collection is created on first use if missing."""
-        yield QdrantServerVectorIndex(self._connect(), self.collection_name, self.dimension)
+        yield QdrantServerVectorIndex(
+            self._connect(), self.collection_name, self.dimension, lexical=self.lexical
+        )
 
     def close(self) -> None:
         """Close the client (an in-memory collection is gone afterwards)."""
@@ -119,16 +136,27 @@ class QdrantServerVectorStore(VectorStore):
                     vectors_config=qm.VectorParams(
                         size=self.dimension, distance=qm.Distance.COSINE
                     ),
+                    sparse_vectors_config=(
+                        {LEXICAL_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)}
+                        if self.lexical
+                        else None
+                    ),
                 )
             except Exception:
                 if not client.collection_exists(name):
                     raise
                 # Another process created it first: fine, check it below like any other.
-        params = client.get_collection(name).config.params.vectors
-        if not isinstance(params, qm.VectorParams) or params.size != self.dimension:
+        params = client.get_collection(name).config.params
+        if not isinstance(params.vectors, qm.VectorParams) or params.vectors.size != self.dimension:
             raise VectorStoreError(
                 f"Qdrant collection {name} does not hold one {self.dimension}-dimension vector "
                 "per point; use the embedding model it was built with or another collection."
+            )
+        lexical = (params.sparse_vectors or {}).get(LEXICAL_VECTOR)
+        if self.lexical and (lexical is None or lexical.modifier != qm.Modifier.IDF):
+            raise VectorStoreError(
+                f"Qdrant collection {name} holds no lexical vectors with the IDF modifier; it was "
+                "made by an older syncrag: use the collection syncrag names now."
             )
         with warnings.catch_warnings():
             # qdrant-client's in-process engine ignores payload indexes and says so.
@@ -151,21 +179,30 @@ class QdrantServerVectorStore(VectorStore):
 class QdrantServerVectorIndex(VectorIndex):
     """A handle on one collection of a Qdrant client; every write waits until it is visible."""
 
-    def __init__(self, client: QdrantClient, collection_name: str, dimension: int) -> None:
+    def __init__(
+        self, client: QdrantClient, collection_name: str, dimension: int, *, lexical: bool = True
+    ) -> None:
         self._client = client
         self._collection = collection_name
         self._dimension = dimension
+        self._lexical = lexical
 
     def upsert(self, user_id: str, points: Sequence[StoredPoint]) -> None:
-        checked = check_points(user_id, points, self._dimension)
+        checked = check_points(user_id, points, self._dimension, lexical=self._lexical)
         if not checked:
             return
         # update_filter makes the write tenant-safe: an id owned by another user is not touched.
         self._client.upsert(
             self._collection,
             [
-                qm.PointStruct(id=pid, vector=vector, payload=payload)
-                for pid, vector, payload in checked
+                qm.PointStruct(
+                    id=pid,
+                    vector=vector
+                    if sparse is None
+                    else {DENSE_VECTOR: vector, LEXICAL_VECTOR: _sparse(sparse)},
+                    payload=payload,
+                )
+                for pid, vector, sparse, payload in checked
             ],
             wait=True,
             update_filter=_user_filter(user_id),
@@ -201,9 +238,10 @@ class QdrantServerVectorIndex(VectorIndex):
     def search(
         self,
         user_id: str,
-        vector: Sequence[float],
+        vector: Sequence[float] | None,
         limit: int = 10,
         *,
+        sparse: SparseVector | None = None,
         readable_by: str | None = None,
     ) -> list[SearchHit]:
         check_limit(limit)
@@ -214,13 +252,46 @@ class QdrantServerVectorIndex(VectorIndex):
                 _match(READERS_FIELD, check_reader(readable_by)),
                 qm.IsEmptyCondition(is_empty=qm.PayloadField(key=READERS_FIELD)),
             ]
-        response = self._client.query_points(
-            self._collection,
-            query=check_vector(vector, self._dimension),
-            query_filter=flt,
-            limit=limit,
-            with_payload=True,
-        )
+        plan = plan_search(vector, sparse, dimension=self._dimension, lexical=self._lexical)
+        if plan.matches_nothing:
+            return []
+        dense, lexical = plan.dense, plan.lexical
+        # Every stage carries the user filter: none may read past its tenant. IDF is counted
+        # over this user's points only, so other tenants' documents do not sway the ranking.
+        idf = qm.SearchParams(idf=qm.IdfCorpusParams(corpus=_user_filter(user_id)))
+        if lexical is None:
+            response = self._client.query_points(
+                self._collection, query=dense, query_filter=flt, limit=limit, with_payload=True
+            )
+        elif dense is None:
+            response = self._client.query_points(
+                self._collection,
+                query=_sparse(lexical),
+                using=LEXICAL_VECTOR,
+                query_filter=flt,
+                search_params=idf,
+                limit=limit,
+                with_payload=True,
+            )
+        else:
+            depth = prefetch_limit(limit)
+            response = self._client.query_points(
+                self._collection,
+                prefetch=[
+                    qm.Prefetch(query=dense, filter=flt, limit=depth),
+                    qm.Prefetch(
+                        query=_sparse(lexical),
+                        using=LEXICAL_VECTOR,
+                        filter=flt,
+                        params=idf,
+                        limit=depth,
+                    ),
+                ],
+                query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K)),
+                query_filter=flt,
+                limit=limit,
+                with_payload=True,
+            )
         return [
             SearchHit(id=str(hit.id), score=hit.score, payload=hit.payload or {})
             for hit in response.points
@@ -267,6 +338,10 @@ class QdrantServerVectorIndex(VectorIndex):
             ),
             with_vectors=with_vectors,
         )
+
+
+def _sparse(sparse: SparseVector) -> qm.SparseVector:
+    return qm.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
 
 
 def _match(key: str, value: str) -> qm.FieldCondition:

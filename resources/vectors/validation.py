@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from resources.vectors.base import StoredPoint
+from resources.vectors.lexical import SparseVector
 
 __all__ = [
     "READERS_FIELD",
@@ -14,6 +15,8 @@ __all__ = [
     "check_limit",
     "check_points",
     "check_reader",
+    "check_sparse",
+    "check_sparse_query",
     "check_user_id",
     "check_vector",
 ]
@@ -63,12 +66,44 @@ def check_vector(vector: Sequence[float], dimension: int) -> list[float]:
     return values
 
 
+_MAX_INDEX = 2**32 - 1
+
+
+def check_sparse(sparse: SparseVector) -> SparseVector:
+    """`sparse` if Qdrant can store it: distinct indices in 0..2^32-1, finite values."""
+    if len(set(sparse.indices)) != len(sparse.indices):
+        raise ValueError("A lexical vector's indices must be distinct.")
+    if not all(isinstance(i, int) and 0 <= i <= _MAX_INDEX for i in sparse.indices):
+        raise ValueError("A lexical vector's indices must be integers from 0 to 2^32 - 1.")
+    if not all(math.isfinite(v) for v in sparse.values):
+        raise ValueError("A lexical vector's values must be finite.")
+    return sparse
+
+
+def check_sparse_query(sparse: SparseVector | None, *, lexical: bool) -> SparseVector | None:
+    """`sparse` if the collection can answer it (it holds lexical vectors)."""
+    if sparse is None:
+        return None
+    if not lexical:
+        raise ValueError(
+            "This collection holds no lexical vectors; search it with a dense vector only."
+        )
+    return check_sparse(sparse)
+
+
+CheckedPoint = tuple[str, list[float], SparseVector | None, dict[str, object]]
+
+
 def check_points(
-    user_id: str, points: Sequence[StoredPoint], dimension: int
-) -> list[tuple[str, list[float], dict[str, object]]]:
-    """Validated (id, vector, payload) triples of `points`, all owned by `user_id`."""
+    user_id: str, points: Sequence[StoredPoint], dimension: int, *, lexical: bool
+) -> list[CheckedPoint]:
+    """Validated (id, vector, lexical vector, payload) of `points`, all owned by `user_id`.
+
+    With `lexical`, every point must carry its lexical vector (a point without one could never
+    be found by a lexical search); without, none may.
+    """
     check_user_id(user_id)
-    checked: list[tuple[str, list[float], dict[str, object]]] = []
+    checked: list[CheckedPoint] = []
     for point in points:
         owner = point.payload.get("user_id")
         if owner != user_id:
@@ -78,8 +113,22 @@ def check_points(
             )
         if point.vector is None:
             raise ValueError(f"Point {point.id} has no vector; upsert needs one.")
+        if lexical and point.sparse is None:
+            raise ValueError(
+                f"Point {point.id} has no lexical vector; this collection needs one per point "
+                "(make it with document_vector() from the chunk's text)."
+            )
+        if not lexical and point.sparse is not None:
+            raise ValueError(
+                f"Point {point.id} has a lexical vector but this collection holds none."
+            )
         checked.append(
-            (canonical_point_id(point.id), check_vector(point.vector, dimension), point.payload)
+            (
+                canonical_point_id(point.id),
+                check_vector(point.vector, dimension),
+                None if point.sparse is None else check_sparse(point.sparse),
+                point.payload,
+            )
         )
     return checked
 

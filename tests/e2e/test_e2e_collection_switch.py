@@ -1,6 +1,6 @@
-"""End to end: switching the embedding model (or runtime: each has its own collection) re-indexes
-every record into the new collection, and switching back catches up on what changed meanwhile
-while embedding only chunks the old collection does not hold."""
+"""End to end: switching the embedding model (or runtime, or lexical scheme: each has its own
+collection) re-indexes every record into the new collection, and switching back catches up on
+what changed meanwhile while embedding only chunks the old collection does not hold."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from demo import render_document
+from ingest import Indexer, pull_user
+from ingest.search import SearchMode, search_user
 from resources.state import RecordState
+from resources.vectors import EdgeVectorStore, collection_name_for
 from tests.e2e.harness import Emulator, Syncrag, install, installed, paragraphs_document
 
 DOCUMENTS = {
@@ -159,3 +162,57 @@ def test_an_index_from_before_collections_were_recorded_is_kept_only_if_it_match
             assert moved.index["previous_collection"] == "(not recorded)"
             assert moved.index["records_indexed"] == len(DOCUMENTS)
             assert moved.checks[CHECK].passed
+
+
+def test_an_index_from_before_lexical_vectors_is_rebuilt_with_them(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "syncrag"
+    for name, text in DOCUMENTS.items():
+        emulator.write("alice", name, text)
+    with installed(emulator, workdir) as syncrag:
+        emulator.enable(syncrag.state, "alice")
+        model = syncrag.embedder
+        # What syncrag did before lexical vectors: dense vectors only, in a collection named
+        # after the model alone, recorded as the user's collection.
+        old = EdgeVectorStore(
+            Path(syncrag.settings.qdrant_edge_path),
+            collection_name_for(model.model_name, model.dimension, None),
+            model.dimension,
+            lexical=False,
+        )
+        pull_user(emulator.client, syncrag.state, "alice")
+        before = Indexer(
+            client=emulator.client,
+            state=syncrag.state,
+            chunker=syncrag.chunker,
+            embedder=model,
+            store=old,
+        ).index_user("alice")
+        syncrag.state.move_to_collection("alice", old.collection_name, expected=None, reindex=False)
+        with old.open() as index:
+            old_points = {p.id for p in index.scroll("alice")}
+
+        upgraded = syncrag.ingest("alice")
+
+        assert upgraded.index["previous_collection"] == old.collection_name
+        assert upgraded.index["collection"] == syncrag.vector_store().collection_name
+        assert upgraded.index["records_reindexed_for_new_collection"] == len(DOCUMENTS)
+        assert upgraded.index["chunks_embedded"] == before.chunks_embedded > 0
+        assert upgraded.checks[CHECK].passed
+        with syncrag.vector_store().open() as index:
+            points = list(index.scroll("alice", with_vectors=True))
+        assert {p.id for p in points} == old_points  # same chunks, same ids
+        assert all(p.sparse for p in points)
+        # The old collection is left as it was.
+        with old.open() as index:
+            assert {p.id for p in index.scroll("alice")} == old_points
+        # Lexical search works on the new collection, without the model.
+        [hit] = search_user(
+            model, syncrag.vector_store(), "alice", "foundry", limit=1, mode=SearchMode.SPARSE
+        )
+        assert "foundry" in hit.payload["text"]
+
+        again = syncrag.ingest("alice")
+        assert again.index["records_reindexed_for_new_collection"] == 0
+        assert again.index["chunks_embedded"] == again.index["points_upserted"] == 0

@@ -201,3 +201,6 @@ def test_the_query_command_filters_with_as(
     assert query() == {"shared.md", "edited.md", "private.md"}
     assert query("--as", DAN) == {"shared.md", "edited.md"}
     assert query("--as", ERIN) == set()
+    for mode in ("dense", "sparse", "hybrid"):
+        assert query("--mode", mode) == {"shared.md", "edited.md", "private.md"}
+        assert query("--mode", mode, "--as", DAN) == {"shared.md", "edited.md"}
