@@ -24,6 +24,7 @@ __all__ = [
     "count_events",
     "delete_settled_events",
     "events_after",
+    "events_for_record",
     "insert_event",
     "mark_events_processed",
     "mark_events_rejected",
@@ -81,6 +82,26 @@ def events_after(conn: Connection, last_id: int, *, limit: int) -> list[InboxEve
         raise ValueError(f"limit must be at least 1, not {limit}")
     query = sa.select(inbox).where(inbox.c.id > last_id).order_by(inbox.c.id).limit(limit)
     return [_to_event(row) for row in conn.execute(query).mappings()]
+
+
+def events_for_record(
+    conn: Connection, user_id: str, sync_id: str, record_id: str, *, limit: int
+) -> list[InboxEvent]:
+    """The user's latest `limit` events about one record, and about its whole sync (events
+    without a record id: sync_complete, sync_errored), in id order."""
+    query = (
+        sa.select(inbox)
+        .where(
+            inbox.c.user_id == user_id,
+            sa.or_(
+                inbox.c.record_id == record_id,
+                sa.and_(inbox.c.sync_id == sync_id, inbox.c.record_id.is_(None)),
+            ),
+        )
+        .order_by(inbox.c.id.desc())
+        .limit(limit)
+    )
+    return [_to_event(row) for row in reversed(conn.execute(query).mappings().all())]
 
 
 def pending_deletion_hints(conn: Connection, user_id: str) -> list[InboxEvent]:

@@ -1,4 +1,4 @@
-"""Reads of the records ledger: batches by state, single rows, and per-state counts."""
+"""Reads of the records ledger: batches by state, single rows, look-ups by name, and counts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,16 @@ from resources.state.models import LedgerRecord, RecordState
 from resources.state.rows import from_row
 from resources.state.tables import records, syncs
 
-__all__ = ["counts_by_state", "errored_records", "get_record", "record_ids", "records_in_state"]
+__all__ = [
+    "counts_by_state",
+    "errored_records",
+    "find_records",
+    "get_record",
+    "record_ids",
+    "records_in_state",
+    "records_named_like",
+    "textless_indexed_counts",
+]
 
 
 def records_in_state(
@@ -71,6 +80,60 @@ def counts_by_state(conn: Connection, user_id: str | None) -> dict[str, dict[str
     for sync_id, state, count in conn.execute(count_query):
         counts.setdefault(sync_id, {s.value: 0 for s in RecordState})[state] = int(count)
     return counts
+
+
+def textless_indexed_counts(conn: Connection, user_id: str | None) -> dict[str, int]:
+    """sync_id -> how many of its 'indexed' records hold no chunk (folders: nothing to read)."""
+    query = (
+        sa.select(records.c.sync_id, sa.func.count())
+        .where(records.c.state == RecordState.INDEXED.value, records.c.chunk_count == 0)
+        .group_by(records.c.sync_id)
+    )
+    if user_id is not None:
+        query = query.where(records.c.user_id == user_id)
+    return {sync_id: int(count) for sync_id, count in conn.execute(query)}
+
+
+def find_records(conn: Connection, user_id: str, text: str, limit: int) -> list[LedgerRecord]:
+    """The user's records whose id, external id or name is `text`; failing that, whose external
+    id or name is `text` in another case. Any state; in (sync_id, record_id) order."""
+    exact = sa.or_(
+        records.c.record_id == text, records.c.external_id == text, records.c.name == text
+    )
+    folded = text.lower()
+    caseless = sa.or_(
+        sa.func.lower(records.c.external_id) == folded, sa.func.lower(records.c.name) == folded
+    )
+    for condition in (exact, caseless):
+        query = (
+            sa.select(records)
+            .where(records.c.user_id == user_id, condition)
+            .order_by(records.c.sync_id, records.c.record_id)
+            .limit(limit)
+        )
+        found = [_to_record(row) for row in conn.execute(query).mappings()]
+        if found:
+            return found
+    return []
+
+
+def records_named_like(conn: Connection, user_id: str, text: str, limit: int) -> list[LedgerRecord]:
+    """The user's records whose name or external id contains `text`, in any case."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    query = (
+        sa.select(records)
+        .where(
+            records.c.user_id == user_id,
+            sa.or_(
+                sa.func.lower(records.c.name).like(pattern, escape="\\"),
+                sa.func.lower(records.c.external_id).like(pattern, escape="\\"),
+            ),
+        )
+        .order_by(records.c.name, records.c.sync_id, records.c.record_id)
+        .limit(limit)
+    )
+    return [_to_record(row) for row in conn.execute(query).mappings()]
 
 
 def errored_records(conn: Connection, user_id: str, limit: int) -> list[LedgerRecord]:

@@ -298,6 +298,22 @@ class StateStore:
         with transaction(self._engine, write=False) as conn:
             return ledger_reads.counts_by_state(conn, user_id)
 
+    def textless_indexed_counts(self, user_id: str | None = None) -> dict[str, int]:
+        """sync_id -> 'indexed' records holding no chunk (folders), which no search finds."""
+        with transaction(self._engine, write=False) as conn:
+            return ledger_reads.textless_indexed_counts(conn, user_id)
+
+    def find_records(self, user_id: str, text: str, *, limit: int = 20) -> list[LedgerRecord]:
+        """The user's records whose record id, external id or name is `text` (exactly, else in
+        another case)."""
+        with transaction(self._engine, write=False) as conn:
+            return ledger_reads.find_records(conn, user_id, text, limit)
+
+    def records_named_like(self, user_id: str, text: str, *, limit: int = 10) -> list[LedgerRecord]:
+        """The user's records whose name or external id contains `text`, in any case."""
+        with transaction(self._engine, write=False) as conn:
+            return ledger_reads.records_named_like(conn, user_id, text, limit)
+
     def errored_records(self, user_id: str, limit: int = 20) -> list[LedgerRecord]:
         """The user's errored records, most recently failed first."""
         with transaction(self._engine, write=False) as conn:
@@ -363,6 +379,13 @@ class StateStore:
         """The user's record_deleted events still 'new', in id order."""
         with transaction(self._engine, write=False) as conn:
             return inbox.pending_deletion_hints(conn, user_id)
+
+    def events_for_record(
+        self, user_id: str, sync_id: str, record_id: str, *, limit: int = 50
+    ) -> list[InboxEvent]:
+        """The user's latest events about one record and about its sync, in id order."""
+        with transaction(self._engine, write=False) as conn:
+            return inbox.events_for_record(conn, user_id, sync_id, record_id, limit=limit)
 
     def mark_events_processed(self, ids: Sequence[int]) -> None:
         """'new' -> 'processed'; ignored events stay ignored."""
