@@ -181,7 +181,8 @@ def _export_fp32(source: Path, target: Path, shape: _SourceShape) -> str:
     batch = torch.export.Dim("batch")
     sequence = torch.export.Dim("sequence", max=shape.max_positions)
     axes = {name: {0: batch, 1: sequence} for name in INPUT_NAMES}
-    with _quiet("torch.onnx"):
+    # The exporter's optimizer passes (onnxscript, onnx_ir) log a line per rewrite: ~70 lines.
+    with _quiet("torch.onnx", "onnxscript", "onnx_ir"):
         program = torch.onnx.export(
             LastHiddenState(model),
             (input_ids, attention_mask, token_type_ids),
@@ -228,7 +229,7 @@ def _quantize_int8(source: Path, target: Path, keep_fp32: tuple[str, ...]) -> st
     # natively, so no reduce_range. The feed-forward output projections stay fp32: their
     # input (after GELU) has one channel reaching about 25 where the rest stay near 0.15, and
     # a single uint8 scale per tensor flattens the rest (cosine to torch fell to 0.85).
-    with _quiet_preprocessing_hint():
+    with _quiet_quantizer():
         quantize_dynamic(
             str(source),
             str(target),
@@ -241,33 +242,40 @@ def _quantize_int8(source: Path, target: Path, keep_fp32: tuple[str, ...]) -> st
 
 
 @contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    """Silence a library's progress logging and warnings for the duration of a set-up step."""
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+def _quiet(*logger_names: str) -> Iterator[None]:
+    """Silence libraries' progress logging and warnings for the duration of a set-up step;
+    their errors still show."""
+    loggers = [logging.getLogger(name) for name in logger_names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
-class _DropPreprocessingHint(logging.Filter):
+class _BelowError(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return "pre-processing before quantization" not in record.getMessage()
+        return record.levelno >= logging.ERROR
 
 
 @contextmanager
-def _quiet_preprocessing_hint() -> Iterator[None]:
-    # quantize_dynamic logs a hint on the root logger to run its pre-processing first; that
-    # pre-processing fails on this graph (incomplete symbolic shape inference), so the hint
-    # would only mislead whoever reads the set-up output.
-    hint = _DropPreprocessingHint()
+def _quiet_quantizer() -> Iterator[None]:
+    # quantize_dynamic logs on the root logger itself: a line per tensor it leaves alone (about
+    # 30, at INFO) and a hint to run its pre-processing first, which fails on this graph
+    # (incomplete symbolic shape inference), so the hint would only mislead whoever reads the
+    # set-up output. Only records logged on the root logger are filtered, never another
+    # library's (the filter of a logger sees its own records only); errors still show.
+    quiet = _BelowError()
     root = logging.getLogger()
-    root.addFilter(hint)
+    root.addFilter(quiet)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
     finally:
-        root.removeFilter(hint)
+        root.removeFilter(quiet)
