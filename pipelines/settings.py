@@ -2,7 +2,9 @@
 
 The definitions function and the CLI read settings through `Settings.from_env`; nothing reads the
 environment at import time. Secrets (signing key, Qdrant API key, webhook secret) are kept by name
-so that Dagster resolves them itself (`EnvVar`) and they never show in the UI.
+so that Dagster resolves them itself (`EnvVar`) and they never show in the UI. Every path default
+lies under one folder, SYNCRAG_HOME, made absolute when the settings are read, so that the CLI,
+the receiver, the daemon and the webserver started with the same environment share one state.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from resources.embedding.onnx_files import MODEL_DIR_SETTING, default_model_dir
 from resources.text.limits import MB, ExtractionLimits
 
 DEMO_PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"
+HOME_SETTING = "SYNCRAG_HOME"
+DEFAULT_HOME = ".syncrag"
+# Path defaults name their folder so: the README shows them so, `from_env` puts the home there.
+_HOME_MARK = "$SYNCRAG_HOME"
 
 _Getter = Callable[[str], "str | None"]
 
@@ -35,6 +41,13 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        HOME_SETTING,
+        DEFAULT_HOME,
+        "Folder of every path default below (state DB, Qdrant Edge store, signing key, "
+        "DAGSTER_HOME, demo corpus, emulator state); a relative path is taken from the working "
+        "folder and made absolute once, for the processes syncrag starts too.",
+    ),
+    Setting(
         "SYNCRAG_SYNC_API_URL",
         "http://127.0.0.1:8787",
         "Base URL of the Sync API: "
@@ -45,20 +58,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SYNCRAG_SIGNING_KEY", None, "Paragon signing key, PEM text.", secret=True),
     Setting(
         "SYNCRAG_SIGNING_KEY_PATH",
-        ".syncrag/keys/signing.pem",
+        f"{_HOME_MARK}/keys/signing.pem",
         "Path of the signing key PEM file, when SYNCRAG_SIGNING_KEY is not set.",
     ),
     Setting("SYNCRAG_TOKEN_LIFETIME_SECONDS", "3600", "Lifetime of the user tokens syncrag signs."),
     Setting(
         "SYNCRAG_STATE_URL",
-        "sqlite:///.syncrag/state.db",
+        f"sqlite:///{_HOME_MARK}/state.db",
         "State DB (ledger, cursors, webhook inbox): SQLite file or postgresql+psycopg://...",
     ),
     Setting("QDRANT_URL", None, "Qdrant server or cluster URL; unset = embedded Qdrant Edge."),
     Setting("QDRANT_API_KEY", None, "API key for QDRANT_URL.", secret=True),
     Setting(
         "SYNCRAG_QDRANT_EDGE_PATH",
-        ".syncrag/qdrant",
+        f"{_HOME_MARK}/qdrant",
         "Folder of the embedded Qdrant Edge store (used when QDRANT_URL is unset).",
     ),
     Setting(
@@ -146,8 +159,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DAGSTER_HOME",
-        ".syncrag/dagster",
-        "Dagster instance folder (runs, sensor cursors, pools) used by the CLI, demo and UI.",
+        f"{_HOME_MARK}/dagster",
+        "Dagster instance folder (runs, sensor cursors, the run queue's limits) of the CLI, the "
+        "daemon and the UI.",
     ),
 )
 
@@ -156,6 +170,7 @@ SETTINGS: tuple[Setting, ...] = (
 class Settings:
     """The resolved settings; secrets are not held here, only whether they are set."""
 
+    home: Path
     sync_api_url: str
     project_id: str
     aud_host: str
@@ -181,16 +196,21 @@ class Settings:
     inbox_retention_hours: int
     incremental_poll_cron: str
     full_reconcile_cron: str
+    dagster_home: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        home = resolve_home(environ)
+
         def get(name: str) -> str | None:
             value = environ.get(name)
             if value is not None and value.strip() != "":
                 return value
-            return _DEFAULTS[name]
+            default = _DEFAULTS[name]
+            return default.replace(_HOME_MARK, str(home)) if default is not None else None
 
         return cls(
+            home=home,
             sync_api_url=_required(get, "SYNCRAG_SYNC_API_URL"),
             project_id=_required(get, "SYNCRAG_PARAGON_PROJECT_ID"),
             aud_host=_required(get, "SYNCRAG_PARAGON_AUD_HOST"),
@@ -223,11 +243,15 @@ class Settings:
             inbox_retention_hours=_int(get, "SYNCRAG_INBOX_RETENTION_HOURS", minimum=1),
             incremental_poll_cron=_required(get, "SYNCRAG_INCREMENTAL_POLL_CRON"),
             full_reconcile_cron=_required(get, "SYNCRAG_FULL_RECONCILE_CRON"),
+            dagster_home=_required(get, "DAGSTER_HOME"),
         )
 
-    @property
-    def signing_key_file(self) -> Path:
-        return Path(self.signing_key_path)
+
+def resolve_home(environ: Mapping[str, str]) -> Path:
+    """SYNCRAG_HOME (default `.syncrag`) as an absolute path, taken from the working folder when
+    it is relative."""
+    raw = (environ.get(HOME_SETTING) or "").strip() or DEFAULT_HOME
+    return Path(raw).expanduser().resolve()
 
 
 _DEFAULTS: dict[str, str | None] = {s.name: s.default for s in SETTINGS}

@@ -12,11 +12,54 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_defaults_are_the_embedded_ones() -> None:
     settings = Settings.from_env({})
     assert settings.sync_api_url == "http://127.0.0.1:8787"
-    assert settings.state_url == "sqlite:///.syncrag/state.db"
+    assert settings.state_url == f"sqlite:///{Path('.syncrag').resolve()}/state.db"
     assert settings.qdrant_url is None
     assert settings.embedding_backend == "onnx-int8"
     assert settings.reconcile_max_delete_share == 0.5
     assert not settings.signing_key_set
+
+
+def test_every_path_default_lies_under_the_home_made_absolute_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / ".syncrag"
+
+    settings = Settings.from_env({})
+
+    assert settings.home == home
+    assert settings.state_url == f"sqlite:///{home}/state.db"
+    assert settings.qdrant_edge_path == str(home / "qdrant")
+    assert settings.signing_key_path == str(home / "keys" / "signing.pem")
+    assert settings.dagster_home == str(home / "dagster")
+
+
+def test_a_relative_home_is_taken_from_the_working_folder_and_explicit_paths_win(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    settings = Settings.from_env(
+        {"SYNCRAG_HOME": "deploy/data", "SYNCRAG_QDRANT_EDGE_PATH": "/srv/qdrant"}
+    )
+
+    assert settings.home == tmp_path / "deploy" / "data"
+    assert settings.state_url == f"sqlite:///{tmp_path}/deploy/data/state.db"
+    assert settings.qdrant_edge_path == "/srv/qdrant"
+
+
+def test_the_same_home_gives_the_same_paths_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environ = {"SYNCRAG_HOME": str(tmp_path / "home")}
+    seen = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        s = Settings.from_env(environ)
+        seen.append((s.state_url, s.qdrant_edge_path, s.signing_key_path, s.dagster_home))
+
+    assert seen[0] == seen[1]
 
 
 def test_exported_models_go_to_the_setting_else_the_per_user_cache() -> None:

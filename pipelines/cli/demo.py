@@ -19,7 +19,6 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from demo import EXAMPLE_QUERIES, build_sample_corpus
@@ -28,13 +27,14 @@ from ingest.enable import enable_user_sync
 from ingest.search import search_user
 from pipelines.cli import runtime
 from pipelines.cli.ingest import UserRunSummary, ingest_users
+from pipelines.cli.progress import progress_bar, user_progress
 from pipelines.cli.query import print_hits
+from pipelines.cli.tables import add_plain_row, fitted_table
 from pipelines.servers import BackgroundServer, PortInUse
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient
 from webhooks import create_app as create_receiver
 
-DEFAULT_WORKDIR = ".syncrag/demo"
 EMULATOR_PORT = 8787
 RECEIVER_PORT = 8788
 UI_PORT = 3000
@@ -45,7 +45,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--ui", action="store_true", help="then keep everything running with the UI"
     )
-    parser.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where the corpus is rendered")
+    parser.add_argument(
+        "--workdir",
+        default=None,
+        help="where the corpus is rendered (default: demo/ under SYNCRAG_HOME)",
+    )
     parser.add_argument(
         "--incremental-interval",
         type=float,
@@ -58,19 +62,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=30.0,
         help="seconds between the emulator's full syncs (which report deletions)",
     )
-    parser.add_argument("--ui-port", type=int, default=UI_PORT)
+    parser.add_argument(
+        "--ui-port", type=int, default=UI_PORT, help=f"port of the Dagster UI (default {UI_PORT})"
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
     started = time.perf_counter()
-    corpus = Path(args.workdir).resolve() / "corpus"
+    home = runtime.settings().home
+    corpus = Path(args.workdir or home / "demo").resolve() / "corpus"
     with console.status("Rendering the sample corpus"):
         summary = build_sample_corpus(corpus)
     console.print(f"Sample corpus: {summary.describe()} in {corpus}")
 
-    private_key, public_key = ensure_dev_keypair(Path(".syncrag/keys"))
+    private_key, public_key = ensure_dev_keypair(home / "keys")
     os.environ.setdefault("SYNCRAG_SIGNING_KEY_PATH", str(private_key))
     os.environ.setdefault("SYNCRAG_SYNC_API_URL", f"http://127.0.0.1:{EMULATOR_PORT}")
     settings = runtime.settings()
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     emulator_config = EmulatorConfig(
         root=corpus,
         public_key_pem=public_key.read_text(),
-        state_dir=Path(".syncrag/emulator").resolve(),
+        state_dir=home / "emulator",
         project_id=settings.project_id,
         aud_host=settings.aud_host,
         incremental_interval=args.incremental_interval,
@@ -107,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             users = _enable_all(console, corpus, state)
             with DagsterInstance.get() as instance:
-                summaries = _ingest_with_progress(console, instance, users)
+                summaries = _ingest_with_progress(console, instance, users, state)
             _print_summary(console, summaries, time.perf_counter() - started)
             _print_example_answers(console, users)
             failed = [s.user_id for s in summaries if not (s.success and s.checks_passed)]
@@ -161,50 +168,54 @@ def _wait_until_idle(
 
 
 def _ingest_with_progress(
-    console: Console, instance: DagsterInstance, users: list[str]
+    console: Console, instance: DagsterInstance, users: list[str], state: StateStore
 ) -> list[UserRunSummary]:
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
-    ) as progress:
-        overall = progress.add_task(f"Ingesting {len(users)} users", total=len(users))
-
-        def on_start(user: str) -> None:
-            progress.update(overall, description=f"Ingesting {user} (pull, extract, chunk, embed)")
+    with progress_bar(console) as progress:
+        overall = progress.add_task(f"{len(users)} users to ingest", total=len(users))
 
         def on_done(summary: UserRunSummary) -> None:
             progress.advance(overall)
+            done = int(progress.tasks[overall].completed)
+            progress.update(overall, description=f"{done} of {len(users)} users ingested")
 
-        return ingest_users(instance, users, on_start=on_start, on_done=on_done)
+        return ingest_users(
+            instance,
+            users,
+            on_done=on_done,
+            around=lambda user: user_progress(progress, state, user),
+        )
 
 
 def _print_summary(console: Console, summaries: list[UserRunSummary], seconds: float) -> None:
-    table = Table(title=f"syncrag demo: ingested in {seconds:.1f} s")
-    for column in (
-        "user",
-        "records",
-        "indexed",
-        "errored",
-        "chunks",
-        "embedded",
-        "reused",
-        "embed s",
-        "check",
-    ):
-        table.add_column(column, justify="right" if column != "user" else "left")
+    console.print(summary_table(summaries, seconds))
+
+
+def summary_table(summaries: list[UserRunSummary], seconds: float) -> Table:
+    """Per user: records pulled, indexed and errored, chunks, embeddings, and the index check."""
+    numbers = ("records", "indexed", "errored", "chunks", "embedded", "reused")
+    table = fitted_table(
+        f"syncrag demo: ingested in {seconds:.1f} s", ("user", *numbers, "check"), numeric=numbers
+    )
+    model_seconds = 0.0
     for s in summaries:
         new = int(s.records.get("records_new", 0)) + int(s.records.get("records_updated", 0))
-        table.add_row(
-            s.user_id,
-            str(new),
-            str(s.index.get("records_indexed", 0)),
-            str(s.index.get("records_errored", 0)),
-            str(s.index.get("chunks_total", 0)),
-            str(s.index.get("chunks_embedded", 0)),
-            str(s.index.get("chunks_reused", 0)),
-            f"{float(s.index.get('seconds_embedding', 0.0)):.1f}",
-            "ok" if s.success and s.checks_passed else "[red]FAILED[/red]",
+        model_seconds += float(s.index.get("seconds_embedding", 0.0))
+        add_plain_row(
+            table,
+            [
+                s.user_id,
+                new,
+                s.index.get("records_indexed", 0),
+                s.index.get("records_errored", 0),
+                s.index.get("chunks_total", 0),
+                s.index.get("chunks_embedded", 0),
+                s.index.get("chunks_reused", 0),
+                "ok" if s.success and s.checks_passed else "FAILED",
+            ],
         )
-    console.print(table)
+    table.caption = f"{model_seconds:.1f} s of it in the embedding model"
+    table.caption_justify = "left"
+    return table
 
 
 def _print_example_answers(console: Console, users: list[str]) -> None:
@@ -238,7 +249,7 @@ def _serve_ui(console: Console, port: int, corpus: Path) -> int:
         "-p",
         str(port),
     ]
-    ui = subprocess.Popen(command, env=dict(os.environ))
+    ui = subprocess.Popen(command, env=runtime.child_environ())
     try:
         return ui.wait()
     except KeyboardInterrupt:

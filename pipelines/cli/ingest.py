@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import DagsterInstance, ExecuteInProcessResult
+from rich.console import Console
 
 from pipelines.cli import runtime
+from pipelines.cli.progress import progress_bar, user_progress
 from pipelines.dead_runs import fail_dead_runs
 from pipelines.definitions import build_definitions
 from pipelines.jobs import INGEST_JOB_NAME
@@ -49,16 +52,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     runtime.ensure_dagster_home()
-    with DagsterInstance.get() as instance:
+    # Progress goes to a terminal only: piped or captured output gets the summaries alone.
+    terminal = Console(stderr=True)
+    with DagsterInstance.get() as instance, ExitStack() as stack:
         users = args.user or instance.get_dynamic_partitions(USERS_PARTITIONS_NAME)
         if not users:
             print("No users yet: enable a sync first (syncrag enable --user U --integration I).")
             return 1
+        around = None
+        if terminal.is_terminal:
+            store = runtime.state_store()
+            stack.callback(store.close)
+            progress = stack.enter_context(progress_bar(terminal, transient=True))
+            around = lambda user: user_progress(progress, store, user)  # noqa: E731
         summaries = ingest_users(
             instance,
             users,
             full_reconcile=args.full_reconcile,
             on_done=lambda s: print("\n".join(_lines(s))),
+            around=around,
         )
     complete = all(s.success and s.checks_passed and s.listing_complete for s in summaries)
     return 0 if complete else 1
@@ -71,8 +83,11 @@ def ingest_users(
     full_reconcile: bool = False,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[UserRunSummary], None] | None = None,
+    around: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> list[UserRunSummary]:
-    """Runs the ingest job for each user's partition, one after another, and summarises each run."""
+    """Runs the ingest job for each user's partition, one after another, and summarises each run.
+
+    `around(user)` is entered for the length of each user's run (e.g. to show its progress)."""
     job = build_definitions().resolve_job_def(INGEST_JOB_NAME)
     # Runs of this host killed earlier (kill -9, OOM) would otherwise stay STARTED forever.
     fail_dead_runs(instance)
@@ -81,13 +96,17 @@ def ingest_users(
     for user in users:
         if on_start:
             on_start(user)
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=user,
-            run_config={**QUIET_CONSOLE, **(FULL_RECONCILE_RUN_CONFIG if full_reconcile else {})},
-            tags={"syncrag/trigger": "cli"},
-            raise_on_error=False,
-        )
+        with around(user) if around else nullcontext():
+            result = job.execute_in_process(
+                instance=instance,
+                partition_key=user,
+                run_config={
+                    **QUIET_CONSOLE,
+                    **(FULL_RECONCILE_RUN_CONFIG if full_reconcile else {}),
+                },
+                tags={"syncrag/trigger": "cli"},
+                raise_on_error=False,
+            )
         summary = UserRunSummary(
             user_id=user, success=result.success, failure=_failure_reason(result)
         )

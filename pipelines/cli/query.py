@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.padding import Padding
+from rich.text import Text
 
 from ingest.search import DEFAULT_MODE, PermittedHits, SearchMode, search_user, search_user_as
 from pipelines.cli import runtime
@@ -36,6 +38,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
+    runtime.check_user(args.user)
     model = runtime.embedder()
     store = runtime.vector_store(model)
     permitted: PermittedHits | None = None
@@ -61,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"id": hit.id, "score": hit.score, **hit.payload}))
         return 0
     console = Console()
-    print_hits(console, args.user, args.text, hits)
+    empty = None if permitted is None else _nothing_readable(str(args.as_email), permitted)
+    print_hits(console, args.user, args.text, hits, empty=empty)
     if permitted is not None and permitted.withheld_unconfirmed:
         console.print(
             f"  {permitted.withheld_unconfirmed} more result(s) withheld: the Permissions API "
@@ -72,11 +76,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_hits(console: Console, user: str, text: str, hits: list[SearchHit]) -> None:
-    """Each hit as a short block: score and record, where in it, then the chunk's text."""
+def print_hits(
+    console: Console, user: str, text: str, hits: list[SearchHit], *, empty: str | None = None
+) -> None:
+    """Each hit as a short block: score and record, where in it, then the chunk's text; lines
+    that wrap keep their indent. `empty` is what to say when there is no hit."""
     console.print(f"\n[bold]{user}[/bold] asks: {text}")
     if not hits:
-        console.print("  no results: is the user's partition materialized?")
+        default = "no results: is the user's partition materialized?"
+        console.print(f"  {empty or default}", markup=False, highlight=False)
         return
     for rank, hit in enumerate(hits, start=1):
         payload = hit.payload
@@ -84,10 +92,25 @@ def print_hits(console: Console, user: str, text: str, hits: list[SearchHit]) ->
         heading = " > ".join(payload.get("heading_path") or [])
         console.print(f"  {rank}. [bold]{hit.score:.3f}[/bold]  {title}", highlight=False)
         if heading:
-            console.print(f"     {heading}", style="dim", highlight=False)
+            console.print(Padding(Text(heading, style="dim"), (0, 0, 0, 5)))
         if payload.get("url"):
-            console.print(f"     {payload['url']}", style="dim", highlight=False)
-        console.print(f"     {_excerpt(str(payload.get('text', '')))}", highlight=False)
+            console.print(Padding(Text(str(payload["url"]), style="dim"), (0, 0, 0, 5)))
+        console.print(Padding(Text(_excerpt(str(payload.get("text", "")))), (0, 0, 0, 5)))
+
+
+def _nothing_readable(email: str, permitted: PermittedHits) -> str:
+    """Why a search on behalf of `email` found nothing to show."""
+    if permitted.withheld_denied:
+        return (
+            f"no results that {email} may read: the Permissions API denied {email} the "
+            f"{permitted.withheld_denied} matching result(s)."
+        )
+    if permitted.withheld_unconfirmed:
+        return f"no results confirmed readable by {email}."
+    return (
+        f"no results that {email} may read: none of the user's indexed files lists {email} "
+        "as a reader."
+    )
 
 
 def _excerpt(text: str, limit: int = 300) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipelines.settings import Settings
+from pipelines.cli.errors import UserError
+from pipelines.settings import HOME_SETTING, Settings, resolve_home
 from resources.embedder_resource import shared_embedder
 from resources.embedding import Embedder
 from resources.state import StateStore
-from resources.sync_api import SyncApiClient, signer_from_env
+from resources.sync_api import SyncApiClient, UserTokenSigner
 from resources.vectors import VectorStore, vector_store_from_settings
-
-DEFAULT_DAGSTER_HOME = ".syncrag/dagster"
 
 # Written into DAGSTER_HOME for the embedded defaults (never over a file the operator wrote).
 _MARKER = "# Written by syncrag"
@@ -50,13 +49,25 @@ telemetry:
 """
 
 
+def child_environ() -> dict[str, str]:
+    """The environment for the processes a command starts (the Dagster UI, the daemon, the
+    receiver): SYNCRAG_HOME and DAGSTER_HOME absolute, so that they all find the same home
+    whatever folder they run in."""
+    return {
+        **os.environ,
+        HOME_SETTING: str(resolve_home(os.environ)),
+        "DAGSTER_HOME": str(ensure_dagster_home()),
+    }
+
+
 def settings() -> Settings:
     return Settings.from_env(os.environ)
 
 
 def ensure_dagster_home() -> Path:
-    """Uses DAGSTER_HOME, or a folder under .syncrag/, with syncrag's instance settings."""
-    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    """Uses DAGSTER_HOME (default: `dagster` under SYNCRAG_HOME), with syncrag's instance
+    settings written there unless the operator wrote their own."""
+    home = Path(settings().dagster_home).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     # Keep our own file current; never touch one the operator wrote.
@@ -68,8 +79,20 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def signer() -> UserTokenSigner:
+    """The user-token signer of the settings; the key text itself is read only here."""
+    s = settings()
+    return UserTokenSigner.from_settings(
+        os.environ.get("SYNCRAG_SIGNING_KEY") or None,
+        None if s.signing_key_set else s.signing_key_path,
+        project_id=s.project_id,
+        aud_host=s.aud_host,
+        lifetime_seconds=s.token_lifetime_seconds,
+    )
+
+
 def sync_client() -> SyncApiClient:
-    return SyncApiClient(settings().sync_api_url, signer_from_env(os.environ))
+    return SyncApiClient(settings().sync_api_url, signer())
 
 
 def state_store() -> StateStore:
@@ -96,3 +119,28 @@ def vector_store(model: Embedder) -> VectorStore:
         model.model_name,
         model.dimension,
     )
+
+
+def unknown_user_sentence(user: str) -> str:
+    """What to say about a user the state DB has no sync of."""
+    return (
+        f"no sync of user {user!r} is known here: enable one with "
+        f"`syncrag enable --user {user} --integration <integration>`."
+    )
+
+
+def require_known_user(store: StateStore, user: str) -> None:
+    """Raises UserError unless the state DB knows a sync of `user`."""
+    if not user.strip():
+        raise UserError("--user needs a user id, not an empty string.")
+    if not store.list_syncs(user):
+        raise UserError(unknown_user_sentence(user))
+
+
+def check_user(user: str) -> None:
+    """Raises UserError unless the state DB knows a sync of `user` (opens and closes it)."""
+    store = state_store()
+    try:
+        require_known_user(store, user)
+    finally:
+        store.close()

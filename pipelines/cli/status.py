@@ -6,13 +6,29 @@ import argparse
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from pipelines.cli import runtime
+from pipelines.cli.tables import add_plain_row, fitted_table
+from resources.state import RecordState
+
+# Purged records are history (gone upstream and from the index): not shown.
+_STATES = (
+    RecordState.PENDING,
+    RecordState.INDEXED,
+    RecordState.ERRORED,
+    RecordState.DELETED,
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("status", help="show syncs, cursors and records by state")
+    parser = commands.add_parser(
+        "status",
+        help="show syncs, cursors and records by state",
+        description="Per user and sync: the sync's status, when it was last pulled, its records "
+        "by state (folders, which hold nothing to search, are not counted as indexed), and the "
+        "latest errors.",
+    )
     parser.add_argument("--user", default=None, help="only this user")
     parser.set_defaults(handler=run)
 
@@ -21,41 +37,50 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     store = runtime.state_store()
     try:
+        if args.user is not None:
+            runtime.require_known_user(store, args.user)
         syncs = store.list_syncs(args.user)
         if not syncs:
             console.print("No syncs yet: enable one with `syncrag enable`.")
             return 0
         counts = store.counts_by_state(args.user)
-        table = Table(title="syncrag status")
-        for column in (
-            "user",
-            "sync",
-            "status",
-            "cursor age",
-            "pending",
-            "indexed",
-            "errored",
-            "deleted",
-            "purged",
-        ):
-            table.add_column(column)
+        textless = store.textless_indexed_counts(args.user)
+        table = fitted_table(
+            "syncrag status",
+            ("user", "sync", "status", "pulled", *_STATES),
+            numeric=_STATES,
+        )
+        notes: list[str] = []
         for sync in syncs:
-            by_state = counts.get(sync.sync_id, {})
-            table.add_row(
-                sync.user_id,
-                f"{sync.integration}/{sync.pipeline}",
-                sync.status + (f"\n{sync.reason}" if sync.reason else ""),
-                _age(sync.cursor_updated_at),
-                *(
-                    str(by_state.get(s, 0))
-                    for s in ("pending", "indexed", "errored", "deleted", "purged")
-                ),
+            by_state = dict(counts.get(sync.sync_id, {}))
+            name = f"{sync.integration}/{sync.pipeline}"
+            folders = textless.get(sync.sync_id, 0)
+            by_state[RecordState.INDEXED] = by_state.get(RecordState.INDEXED, 0) - folders
+            add_plain_row(
+                table,
+                [
+                    sync.user_id,
+                    name,
+                    sync.status,
+                    _age(sync.cursor_updated_at),
+                    *(by_state.get(state, 0) for state in _STATES),
+                ],
             )
+            if sync.reason:
+                notes.append(f"{sync.user_id} {name} is {sync.status}: {sync.reason}")
+            if folders:
+                notes.append(
+                    f"{sync.user_id} {name}: {folders} folder(s) or other records without text, "
+                    "not counted as indexed."
+                )
         console.print(table)
-        users = sorted({s.user_id for s in syncs})
-        for user in users:
+        for note in notes:
+            console.print(Text(note))
+        for user in sorted({s.user_id for s in syncs}):
             for record in store.errored_records(user, limit=10):
-                console.print(f"[red]errored[/red] {user}: {record.name}: {record.error}")
+                line = Text("errored ", style="red")
+                line.append(f"{user}: {record.name or record.record_id}: {record.error}")
+                console.print(line)
     finally:
         store.close()
     return 0
@@ -63,10 +88,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _age(moment: datetime | None) -> str:
     if moment is None:
-        return "never pulled"
+        return "never"
     seconds = int((datetime.now(UTC) - moment).total_seconds())
     if seconds < 120:
-        return f"{seconds} s"
+        return f"{seconds} s ago"
     if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h"
+        return f"{seconds // 60} min ago"
+    if seconds < 172800:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"

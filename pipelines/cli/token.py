@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from resources.sync_api import signer_from_env
+from pipelines.cli import runtime
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,5 +14,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    print(signer_from_env(os.environ).token_for(args.user))
+    print(runtime.signer().token_for(args.user))
     return 0
