@@ -15,6 +15,7 @@ from rich.console import Console
 from pipelines.cli.demo import summary_table
 from pipelines.cli.ingest import UserRunSummary
 from pipelines.cli.main import build_parser, main
+from pipelines.cli.progress import RecordCounts, RecordProgress
 from resources.state import StateStore
 from tests.test_state_support import add_sync, change
 
@@ -227,3 +228,23 @@ def test_the_receiver_stores_into_the_homes_state_db_from_any_folder(
     assert served["port"] == 9912
     assert (home / "state.db").exists()
     assert not Path(os.getcwd(), ".syncrag").exists()
+
+
+def test_ingest_progress_counts_records_done_of_those_still_synced(home: Path) -> None:
+    seen: list[RecordCounts] = []
+    with _state(home) as state:
+        add_sync(state, "s1", "ada")
+        state.apply_page(
+            user_id="ada",
+            sync_id="s1",
+            changes=[change("a"), change("b"), change("c"), change("gone", deleted=True)],
+            cursor="c1",
+        )
+        with RecordProgress(state, "ada", seen.append, interval=3600):
+            state.mark_indexed(
+                sync_id="s1", record_id="a", metadata_hash="h1", content_hash="c", chunk_count=2
+            )
+            state.mark_errored(sync_id="s1", record_id="b", metadata_hash="h1", reason="bad")
+
+    assert seen[-1] == RecordCounts(done=2, total=3)
+    assert seen[-1].describe() == "2 of 3 records indexed or errored"
