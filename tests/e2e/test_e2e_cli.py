@@ -165,3 +165,22 @@ def test_a_refused_token_is_one_line_and_exit_1(
     assert err.startswith("syncrag: The Sync API refused the user token for user 'bob'")
     assert "SYNCRAG_PARAGON_PROJECT_ID" in err
     assert len(err.splitlines()) == 1
+
+
+def test_query_hits_keep_their_indent_when_they_wrap(
+    wired: tuple[Emulator, Syncrag], capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, syncrag = wired
+    long = " ".join(["The kettle release ships in spring with a new teapot lid."] * 4)
+    emulator.write("alice", "plan.md", paragraphs_document("Plan", [long]))
+    emulator.enable(syncrag.state, "alice")
+    syncrag.ingest("alice")
+
+    assert main(["query", "--user", "alice", "kettle release", "-k", "1"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  1. "))
+    block = [line for line in lines[first + 1 :] if line.strip()]
+    assert len(block) >= 3  # heading, url, and text wrapped over more than one line
+    assert all(line.startswith("     ") for line in block)
+    assert max(len(line) for line in lines) <= 80
