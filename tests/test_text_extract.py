@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import random
 import socket
 import zipfile
 from typing import Any
@@ -189,7 +191,7 @@ def test_csv_becomes_a_markdown_table() -> None:
         ("Caf\u00e9 au lait".encode(), "text/plain", "menu.txt", "Caf\u00e9 au lait"),
         (b"\xef\xbb\xbfWith BOM", "text/plain", "bom.txt", "With BOM"),
         ("UTF-16 text".encode("utf-16"), "text/plain", "wide.txt", "UTF-16 text"),
-        (b"Latin-1 caf\xe9", "text/plain", "legacy.txt", "Latin-1 caf\ufffd"),
+        (b"Latin-1 caf\xe9", "text/plain", "legacy.txt", "Latin-1 caf\u00e9"),
         (b"def main():\n    pass\n", "text/x-python", "main.py", "def main():\n    pass"),
     ],
 )
@@ -304,3 +306,138 @@ def test_extraction_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -
     assert all("offline" in text.lower() for text in texts)
     with pytest.raises(UnreadableFileError):
         extractor.extract(b"not a pdf at all", mime_type="application/pdf", name="b.pdf")
+
+
+# Every extension syncrag reads as encoded text, plain or through markitdown.
+TEXT_NAMES = [
+    "x.txt",
+    "x.text",
+    "x.md",
+    "x.markdown",
+    "x.html",
+    "x.htm",
+    "x.csv",
+    "x.json",
+    "x.jsonl",
+    "x.ndjson",
+]
+PROSE = "The walk-in cooler holds fish at two degrees overnight; the dock door sticks. " * 40
+
+
+@pytest.mark.parametrize("name", TEXT_NAMES)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_bytes_under_a_text_name_are_binary_data(name: str, seed: int) -> None:
+    content = random.Random(seed).randbytes(50_000)
+
+    with pytest.raises(UnreadableFileError, match="holds binary data, not text"):
+        extract_markdown(content, mime_type=None, name=name)
+
+
+@pytest.mark.parametrize("name", TEXT_NAMES)
+def test_bytes_0x80_to_0xff_under_a_text_name_are_not_readable_text(name: str) -> None:
+    rng = random.Random(3)
+    content = bytes(rng.randrange(0x80, 0x100) for _ in range(20_000))
+
+    with pytest.raises(UnreadableFileError, match=r"is not readable text: \d+% of its"):
+        extract_markdown(content, mime_type=None, name=name)
+
+
+@pytest.mark.parametrize("name", ["late.txt", "late.md", "late.json", "late.html", "late.csv"])
+def test_nuls_after_the_first_8_kb_make_binary_data(name: str) -> None:
+    content = PROSE.encode() * 4 + b"\x00\x01\x02\x00" * 100 + PROSE.encode()
+    assert b"\x00" not in content[:8192]
+
+    with pytest.raises(UnreadableFileError, match="holds binary data, not text"):
+        extract_markdown(content, mime_type=None, name=name)
+
+
+@pytest.mark.parametrize("name", ["line.txt", "line.md", "line.html", "line.json"])
+def test_a_5_mb_line_without_spaces_is_not_readable_text(name: str) -> None:
+    rng = random.Random(4)
+    content = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=5_000_000)).encode()
+
+    with pytest.raises(UnreadableFileError, match="runs of 100 or more letters and digits"):
+        extract_markdown(content, mime_type=None, name=name)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-32"])
+@pytest.mark.parametrize("name", ["wide.txt", "wide.md", "wide.csv", "wide.html"])
+def test_utf16_and_utf32_are_decoded_with_or_without_a_bom(encoding: str, name: str) -> None:
+    text = "Cr\u00e8me br\u00fbl\u00e9e and na\u00efve caf\u00e9 and \u4e2d\u6587 on the menu"
+
+    extracted = extract_markdown(text.encode(encoding), mime_type=None, name=name)
+
+    assert "Cr\u00e8me br\u00fbl\u00e9e and na\u00efve caf\u00e9 and \u4e2d\u6587" in extracted
+
+
+@pytest.mark.parametrize("name", ["legacy.txt", "legacy.md", "legacy.csv", "legacy.html"])
+def test_windows_1252_text_is_read_as_such(name: str) -> None:
+    text = "Fran\u00e7ois ordered cr\u00e8me br\u00fbl\u00e9e \u2014 \u201cthe usual\u201d \u20ac4."
+
+    extracted = extract_markdown((text + "\n").encode("cp1252") * 20, mime_type=None, name=name)
+
+    assert (
+        "Fran\u00e7ois ordered cr\u00e8me br\u00fbl\u00e9e \u2014 \u201cthe usual\u201d"
+        in extracted
+    )
+    assert "\ufffd" not in extracted
+
+
+def test_a_declared_charset_is_honoured() -> None:
+    text = "\u53f0\u6240\u306e\u51b7\u8535\u5eab\u306f\u4e8c\u5ea6\u3067\u3059\u3002"
+
+    plain = extract_markdown(
+        text.encode("shift_jis"), mime_type="text/plain; charset=Shift_JIS", name="jp.txt"
+    )
+    page = extract_markdown(
+        b'<html><head><meta charset="shift_jis"></head><body><p>'
+        + text.encode("shift_jis")
+        + b"</p></body></html>",
+        mime_type="text/html",
+        name="jp.html",
+    )
+
+    assert plain == text
+    assert text in page
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u8fd9\u662f\u4e00\u4e2a\u5173\u4e8e\u5b63\u5ea6\u62a5\u544a\u7684\u53e5\u5b50\uff0c"
+        "\u5305\u62ec\u53d1\u8d27\u548c\u53d1\u7968\u3002" * 300,
+        "\u65e5\u672c\u8a9e\u306e\u6587\u7ae0\u3082\u542b\u307e\u308c\u3066\u3044\u307e\u3059"
+        * 300,
+        "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22\u0e40\u0e02\u0e35\u0e22\u0e19" * 300,
+    ],
+    ids=["chinese", "japanese-without-punctuation", "thai"],
+)
+def test_scripts_written_without_spaces_are_text(text: str) -> None:
+    assert extract_markdown(text.encode(), mime_type=None, name="cjk.txt") == text
+
+
+def test_a_base64_blob_in_a_good_document_is_dropped() -> None:
+    blob = base64.b64encode(random.Random(5).randbytes(10_000)).decode()
+    markdown = f"# Menu\n\n{PROSE}\n\n![logo](data:image/png;base64,{blob})\n\nAfter the image."
+
+    text = extract_markdown(markdown.encode(), mime_type=None, name="menu.md")
+
+    assert PROSE.strip() in text
+    assert "After the image." in text
+    assert len(text) < len(PROSE) + 200
+
+
+def test_private_use_and_control_characters_are_not_readable_text() -> None:
+    text = "".join(random.Random(6).choices("abc de\ue000\ue001\x07\ufffd", k=20_000))
+
+    with pytest.raises(UnreadableFileError, match=r"control, replacement or private-use"):
+        extract_markdown(text.encode(), mime_type=None, name="odd.txt")
+
+
+def test_unclosed_html_comments_are_read_in_linear_time() -> None:
+    # A lazy <!--.*?--> regex rescanned to the end from each of these: quadratic.
+    content = b"a,b\n" + b"<!--x,y\n" * 200_000
+
+    text = extract_markdown(content, mime_type=None, name="comments.csv")
+
+    assert text.count("<!--") == 200_000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import functools
 import io
 import re
@@ -16,14 +15,17 @@ from resources.text.errors import (
     UnsupportedFileTypeError,
 )
 from resources.text.formats import (
+    HTML,
     PDF,
     SUPPORTED_LABELS,
     DocumentFormat,
+    declared_charset,
     normalise_mime_type,
     resolve_format,
 )
 from resources.text.limits import ExtractionLimits, check_archive, describe_bytes
-from resources.text.pdf import PdfUnreadable, pdf_text
+from resources.text.pdf import PdfNeedsPassword, PdfUnreadable, pdf_text
+from resources.text.quality import decode_text, html_charset, judge_decoded, readable_text
 
 if TYPE_CHECKING:
     from markitdown import MarkItDown
@@ -31,9 +33,6 @@ if TYPE_CHECKING:
 # Control characters other than tab and newline confuse tokenizers and Markdown parsers alike.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-# markitdown marks slides and the like with HTML comments: noise in an embedding.
-_HTML_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
-_SNIFF_BYTES = 8192
 _MAX_NAME_IN_MESSAGE = 120
 
 
@@ -68,19 +67,24 @@ class TextExtractor:
         if not content or content.isspace():
             raise NoTextError(f"{shown} is empty.")
         if document_format.is_plain_text:
-            text = _decode_plain_text(content, document_format, shown)
+            text = _decoded_text(content, mime_type, document_format, shown)
         elif document_format is PDF:
             text = _read_pdf(content, shown)
         else:
             check_archive(content, self._limits, shown=shown)
-            text = _HTML_COMMENTS.sub("", self._convert(content, document_format, shown))
+            if document_format.is_encoded_text:
+                # Decoded and judged here, then handed to markitdown as UTF-8.
+                decoded = _decoded_text(content, mime_type, document_format, shown)
+                content = decoded.encode("utf-8")
+            text = _without_html_comments(self._convert(content, document_format, shown))
         if len(text) > self._limits.text_bytes:
             raise LimitExceededError(
                 f"{shown} holds more than the {describe_bytes(self._limits.text_bytes)} text "
                 "limit (SYNCRAG_MAX_TEXT_MB).",
                 limit="text size",
             )
-        text = _tidy(text)
+        # All of the text, whatever its format, is judged before anything is kept of it.
+        text = _tidy(readable_text(text, shown))
         if not text:
             raise NoTextError(
                 f"{shown} holds no text to index; scanned or image-only pages carry none."
@@ -91,7 +95,9 @@ class TextExtractor:
         from markitdown import StreamInfo
 
         stream_info = StreamInfo(
-            extension=document_format.extension, mimetype=document_format.mime_type
+            extension=document_format.extension,
+            mimetype=document_format.mime_type,
+            charset="utf-8" if document_format.is_encoded_text else None,
         )
         # Built outside the try: a broken installation is not a corrupt document.
         converter = self._converter()
@@ -136,6 +142,10 @@ def _ran_out_of_memory(exc: BaseException) -> bool:
 def _read_pdf(content: bytes, shown: str) -> str:
     try:
         return pdf_text(content)
+    except PdfNeedsPassword as exc:
+        raise UnreadableFileError(
+            f"{shown} needs a password to open; syncrag reads only PDFs without one."
+        ) from exc
     except PdfUnreadable as exc:
         raise UnreadableFileError(f"{shown} is corrupt or cannot be read as PDF.") from exc
 
@@ -166,14 +176,30 @@ def _build_markitdown() -> MarkItDown:
     return markitdown
 
 
-def _decode_plain_text(content: bytes, document_format: DocumentFormat, shown: str) -> str:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace")
-    if b"\x00" in content[:_SNIFF_BYTES]:
-        raise UnreadableFileError(
-            f"{shown} is labelled as {document_format.label} but holds binary data."
-        )
-    return content.decode("utf-8-sig", errors="replace")
+def _decoded_text(
+    content: bytes, mime_type: str | None, document_format: DocumentFormat, shown: str
+) -> str:
+    charset = declared_charset(mime_type)
+    if charset is None and document_format is HTML:
+        charset = html_charset(content)
+    decoded = decode_text(content, declared_charset=charset)
+    judge_decoded(decoded, shown)
+    return decoded.text
+
+
+def _without_html_comments(text: str) -> str:
+    """The text without <!-- ... --> comments, with which markitdown marks slides and the like:
+    noise in an embedding. (A lazy regex would rescan to the end from every unclosed one.)"""
+    kept: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        kept.append(text[position:start])
+        position = end + 3
+    kept.append(text[position:])
+    return "".join(kept)
 
 
 def _tidy(text: str) -> str:

@@ -15,6 +15,8 @@ class DocumentFormat:
     mime_type: str
     # Plain-text formats are decoded directly; the others go through markitdown.
     is_plain_text: bool = False
+    # Bytes that are text in some character encoding, which syncrag decodes and judges itself.
+    is_encoded_text: bool = False
 
 
 PDF = DocumentFormat("PDF", ".pdf", "application/pdf")
@@ -27,11 +29,13 @@ PPTX = DocumentFormat(
 XLSX = DocumentFormat(
     "XLSX", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
-HTML = DocumentFormat("HTML", ".html", "text/html")
-CSV = DocumentFormat("CSV", ".csv", "text/csv")
-JSON = DocumentFormat("JSON", ".json", "application/json", is_plain_text=True)
-TEXT = DocumentFormat("text", ".txt", "text/plain", is_plain_text=True)
-MARKDOWN = DocumentFormat("Markdown", ".md", "text/markdown", is_plain_text=True)
+HTML = DocumentFormat("HTML", ".html", "text/html", is_encoded_text=True)
+CSV = DocumentFormat("CSV", ".csv", "text/csv", is_encoded_text=True)
+JSON = DocumentFormat("JSON", ".json", "application/json", is_plain_text=True, is_encoded_text=True)
+TEXT = DocumentFormat("text", ".txt", "text/plain", is_plain_text=True, is_encoded_text=True)
+MARKDOWN = DocumentFormat(
+    "Markdown", ".md", "text/markdown", is_plain_text=True, is_encoded_text=True
+)
 
 SUPPORTED_LABELS = "PDF, DOCX, PPTX, XLSX, HTML, CSV, JSON, text and Markdown"
 
@@ -82,6 +86,16 @@ _BY_EXTENSION: dict[str, DocumentFormat] = {
 def normalise_mime_type(mime_type: str | None) -> str:
     """The bare, lower-case MIME type: parameters such as `; charset=utf-8` dropped."""
     return (mime_type or "").split(";", 1)[0].strip().lower()
+
+
+def declared_charset(mime_type: str | None) -> str | None:
+    """The `charset` parameter of a MIME type (`text/plain; charset=windows-1252`), if any."""
+    for parameter in (mime_type or "").split(";")[1:]:
+        key, _, value = parameter.partition("=")
+        value = value.strip().strip("\"'").strip()
+        if key.strip().lower() == "charset" and value:
+            return value
+    return None
 
 
 def resolve_format(mime_type: str | None, name: str) -> DocumentFormat | None:

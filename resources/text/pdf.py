@@ -13,8 +13,9 @@ import threading
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
-__all__ = ["PdfUnreadable", "pdf_text"]
+__all__ = ["PdfNeedsPassword", "PdfUnreadable", "pdf_text"]
 
 # A gap between two lines wider than this share of the upper line's height starts a paragraph.
 _PARAGRAPH_GAP = 0.5
@@ -25,6 +26,10 @@ _PDFIUM = threading.Lock()
 
 class PdfUnreadable(Exception):
     """PDFium could not open the document (corrupt, truncated or password-protected)."""
+
+
+class PdfNeedsPassword(PdfUnreadable):
+    """The document is encrypted with a password to open it."""
 
 
 @dataclass
@@ -47,6 +52,8 @@ def pdf_text(content: bytes) -> str:
         try:
             document = pdfium.PdfDocument(content)
         except pdfium.PdfiumError as exc:
+            if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+                raise PdfNeedsPassword(str(exc)) from exc
             raise PdfUnreadable(str(exc)) from exc
         try:
             return "\n\n".join(_page_text(document[index]) for index in range(len(document)))
