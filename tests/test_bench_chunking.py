@@ -36,7 +36,9 @@ def test_the_chunker_is_the_production_one_with_batch_counting() -> None:
     assert chunks and all(chunk.token_count <= 256 for chunk in chunks)
 
 
-def test_sizes_must_be_positive() -> None:
-    assert main(["--sizes", "0.01"]) == 0
+def test_sizes_and_repeats_must_be_positive() -> None:
+    assert main(["--sizes", "0.01", "--repeat", "2"]) == 0
     with pytest.raises(SystemExit):
         main(["--sizes", "0"])
+    with pytest.raises(SystemExit):
+        main(["--repeat", "0"])
