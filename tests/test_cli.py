@@ -248,3 +248,19 @@ def test_ingest_progress_counts_records_done_of_those_still_synced(home: Path) -
 
     assert seen[-1] == RecordCounts(done=2, total=3)
     assert seen[-1].describe() == "2 of 3 records indexed or errored"
+
+
+def test_status_on_a_narrow_terminal_drops_columns_rather_than_cut_headers(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "50")
+    with _state(home) as state:
+        add_sync(state, "s1", "ada")
+        state.apply_page(user_id="ada", sync_id="s1", changes=[change("doc")], cursor="c1")
+
+    assert main(["status"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 50
+    header = next(line for line in lines if "user" in line and "sync" in line)
+    assert header.split() == ["user", "sync", "status", "pending", "indexed", "errored"]

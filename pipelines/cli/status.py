@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from pipelines.cli import runtime
-from pipelines.cli.tables import add_plain_row, fitted_table
+from pipelines.cli.tables import add_plain_row, columns_that_fit, fitted_table, room_for
 from resources.state import RecordState
 
 # Purged records are history (gone upstream and from the index): not shown.
@@ -45,10 +45,20 @@ def run(args: argparse.Namespace) -> int:
             return 0
         counts = store.counts_by_state(args.user)
         textless = store.textless_indexed_counts(args.user)
+        # On a narrow terminal, columns go rather than headers being cut.
+        columns = columns_that_fit(
+            ("user", "sync", "status", "pulled", *_STATES),
+            console.width,
+            drop_first=(RecordState.DELETED, "pulled", "status"),
+        )
+        # A sync's name wraps last: "googledrive/files" reads badly as "googledrive/file|s".
+        longest = max(len(f"{s.integration}/{s.pipeline}") for s in syncs)
+        states = [state for state in _STATES if state in columns]
         table = fitted_table(
             "syncrag status",
-            ("user", "sync", "status", "pulled", *_STATES),
-            numeric=_STATES,
+            columns,
+            numeric=states,
+            keep={"sync": longest} if longest <= room_for("sync", columns, console.width) else {},
         )
         notes: list[str] = []
         for sync in syncs:
@@ -56,16 +66,14 @@ def run(args: argparse.Namespace) -> int:
             name = f"{sync.integration}/{sync.pipeline}"
             folders = textless.get(sync.sync_id, 0)
             by_state[RecordState.INDEXED] = by_state.get(RecordState.INDEXED, 0) - folders
-            add_plain_row(
-                table,
-                [
-                    sync.user_id,
-                    name,
-                    sync.status,
-                    _age(sync.cursor_updated_at),
-                    *(by_state.get(state, 0) for state in _STATES),
-                ],
-            )
+            cells: dict[str, object] = {
+                "user": sync.user_id,
+                "sync": name,
+                "status": sync.status,
+                "pulled": _age(sync.cursor_updated_at),
+                **{state: by_state.get(state, 0) for state in _STATES},
+            }
+            add_plain_row(table, [cells[column] for column in columns])
             if sync.reason:
                 notes.append(f"{sync.user_id} {name} is {sync.status}: {sync.reason}")
             if folders:
@@ -91,9 +99,9 @@ def _age(moment: datetime | None) -> str:
         return "never"
     seconds = int((datetime.now(UTC) - moment).total_seconds())
     if seconds < 120:
-        return f"{seconds} s ago"
+        return f"{seconds}s ago"
     if seconds < 7200:
-        return f"{seconds // 60} min ago"
+        return f"{seconds // 60}m ago"
     if seconds < 172800:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
