@@ -10,7 +10,7 @@ from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorSt
 from resources.vectors.edge import EdgeVectorIndex, EdgeVectorStore
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.factory import vector_store_from_settings
-from resources.vectors.hybrid import RRF_K, prefetch_limit
+from resources.vectors.hybrid import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K, prefetch_limit
 from resources.vectors.lexical import (
     LEXICAL_SCHEME,
     SparseVector,
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from resources.vectors.qdrant_server import QdrantServerVectorIndex, QdrantServerVectorStore
 
 __all__ = [
+    "DENSE_WEIGHT",
     "LEXICAL_SCHEME",
+    "LEXICAL_WEIGHT",
     "POINT_ID_NAMESPACE",
     "READERS_FIELD",
     "RRF_K",

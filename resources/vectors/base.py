@@ -90,9 +90,10 @@ class VectorIndex(ABC):
 
         `vector` alone: nearest by cosine. `sparse` alone (`vector` None): best BM25 score, with
         the IDF counted over `user_id`'s points only, so that no other tenant's documents sway
-        the ranking. Both: each ranks `prefetch_limit(limit)` candidates and reciprocal rank
-        fusion (`RRF_K`) orders their union. An empty `sparse` (a query of stop words only)
-        matches nothing, and a fused search then ranks by `vector` alone.
+        the ranking. Both: each ranks `prefetch_limit(limit)` candidates and weighted reciprocal
+        rank fusion (`RRF_K`, `DENSE_WEIGHT`, `LEXICAL_WEIGHT`) orders their union. An empty
+        `sparse` (a query of stop words only) matches nothing, and a fused search then ranks by
+        `vector` alone.
 
         With `readable_by` (a lower-case email), only points whose `readers` payload names it
         or that have no `readers` at all (unknown): the caller confirms what it returns.

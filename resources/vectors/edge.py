@@ -51,7 +51,9 @@ from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorSt
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.hybrid import (
     DENSE_VECTOR,
+    DENSE_WEIGHT,
     LEXICAL_VECTOR,
+    LEXICAL_WEIGHT,
     RRF_K,
     plan_search,
     prefetch_limit,
@@ -335,7 +337,9 @@ class EdgeVectorIndex(VectorIndex):
                     ),
                 ],
                 # The stub types `query` as `Fusion`, not its variants; Rrf is what Edge takes.
-                query=Fusion.Rrf(k=RRF_K),  # pyright: ignore[reportArgumentType]
+                query=Fusion.Rrf(  # pyright: ignore[reportArgumentType]
+                    k=RRF_K, weights=[DENSE_WEIGHT, LEXICAL_WEIGHT]
+                ),
                 filter=flt,
                 with_payload=True,
             )

@@ -11,7 +11,9 @@ from resources.vectors.validation import check_sparse_query, check_vector
 
 __all__ = [
     "DENSE_VECTOR",
+    "DENSE_WEIGHT",
     "LEXICAL_VECTOR",
+    "LEXICAL_WEIGHT",
     "MIN_PREFETCH",
     "PREFETCH_FACTOR",
     "RRF_K",
@@ -23,9 +25,15 @@ __all__ = [
 # The dense vector keeps Qdrant's default (unnamed) slot, as before lexical vectors existed.
 DENSE_VECTOR = ""
 LEXICAL_VECTOR = "lexical"
-# A fused point scores sum(1 / (RRF_K + rank)) over the searches that found it; 60 is the
-# constant of the original RRF paper (Cormack et al., 2009); bench.retrieval compares others.
-RRF_K = 60
+# Reciprocal rank fusion as Qdrant computes it: a point at 0-based position p of a side with
+# weight w scores 1 / ((p + 1) / w + RRF_K - 1), summed over the sides that found it. A small k
+# (Qdrant's default, 2) keeps each side's best hits on top: an identifier that only the lexical
+# side finds still comes first. Weighting the lexical side 1.5 lifts chunks both sides rank
+# well. Measured against k=60 (the RRF paper's) and other weights by `python -m bench.retrieval`
+# (docs/benchmarks.md, "Retrieval"): k=60 left 19% of identifier queries out of the top 5.
+RRF_K = 2
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.5
 # Each side of a fused search reads this many times the asked limit, at least MIN_PREFETCH, so
 # that a point ranked moderately by both can still rise to the top.
 PREFETCH_FACTOR = 4

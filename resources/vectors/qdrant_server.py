@@ -20,7 +20,9 @@ from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorSt
 from resources.vectors.errors import VectorStoreError
 from resources.vectors.hybrid import (
     DENSE_VECTOR,
+    DENSE_WEIGHT,
     LEXICAL_VECTOR,
+    LEXICAL_WEIGHT,
     RRF_K,
     plan_search,
     prefetch_limit,
@@ -287,7 +289,7 @@ class QdrantServerVectorIndex(VectorIndex):
                         limit=depth,
                     ),
                 ],
-                query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K)),
+                query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K, weights=[DENSE_WEIGHT, LEXICAL_WEIGHT])),
                 query_filter=flt,
                 limit=limit,
                 with_payload=True,
