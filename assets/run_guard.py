@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, OpExecutionContext
 
 from resources.state import LockHolder, StateStore
 
@@ -26,11 +26,12 @@ PID_TAG = "syncrag/pid"
 PROCESS_START_TAG = "syncrag/process_start"
 BOOT_TAG = "syncrag/boot_id"
 
+# An asset's step (one user) or a batch run's op (many users, one after another).
+StepContext = AssetExecutionContext | OpExecutionContext
+
 
 @contextmanager
-def one_ingest_per_user(
-    context: AssetExecutionContext, store: StateStore, user_id: str
-) -> Iterator[None]:
+def one_ingest_per_user(context: StepContext, store: StateStore, user_id: str) -> Iterator[None]:
     """Tags the run with its process, then holds the user's ingest lock for the block, saying
     who holds it while it waits."""
     context.instance.add_run_tags(context.run.run_id, process_tags())

@@ -16,7 +16,7 @@ from dagster import (
 from pydantic import Field
 
 from assets.partitions import users_partitions
-from assets.run_guard import one_ingest_per_user
+from assets.run_guard import StepContext, one_ingest_per_user
 from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource
@@ -44,6 +44,8 @@ class SyncedRecordsConfig(Config):
         AssetCheckSpec(
             SYNC_HEALTH_CHECK,
             asset="synced_records",
+            # One result per user: the UI shows each partition's own check, never another user's.
+            partitions_def=users_partitions,
             description="No sync of this user is ERRORED (per sync_errored webhook or the API).",
         )
     ],
@@ -55,13 +57,32 @@ def synced_records(
     state: StateResource,
     ingest_settings: IngestSettingsResource,
 ) -> MaterializeResult:
-    user_id = context.partition_key
+    return pull_user_records(
+        context,
+        context.partition_key,
+        sync_api=sync_api,
+        state=state,
+        ingest_settings=ingest_settings,
+        full_reconcile=config.full_reconcile,
+    )
+
+
+def pull_user_records(
+    context: StepContext,
+    user_id: str,
+    *,
+    sync_api: SyncApiResource,
+    state: StateResource,
+    ingest_settings: IngestSettingsResource,
+    full_reconcile: bool = False,
+) -> MaterializeResult:
+    """One user's `synced_records`: the asset's body, also run per user by a batch run."""
     client = sync_api.get_client()
     store = state.get_store()
     with one_ingest_per_user(context, store, user_id):
         started = time.perf_counter()
         reconciled: list[ReconcileReport] = []
-        if config.full_reconcile:
+        if full_reconcile:
             for sync in refresh_syncs(client, store, user_id):
                 if sync.status.upper() in ("IDLE", "ACTIVE"):
                     reconciled.append(

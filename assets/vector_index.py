@@ -14,7 +14,7 @@ from dagster import (
 )
 
 from assets.partitions import users_partitions
-from assets.run_guard import one_ingest_per_user
+from assets.run_guard import StepContext, one_ingest_per_user
 from assets.synced_records import synced_records
 from ingest import CollectionSwitch, Indexer, IndexReport, follow_collection
 from ingest.consistency import check_user_index
@@ -22,6 +22,7 @@ from resources.embedder_resource import EmbedderResource
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource
+from resources.text import DocumentReader
 from resources.vector_store_resource import VectorStoreResource
 
 INDEX_CHECK = "index_matches_ledger"
@@ -39,6 +40,8 @@ INDEX_CHECK = "index_matches_ledger"
         AssetCheckSpec(
             INDEX_CHECK,
             asset="vector_index",
+            # One result per user: the UI shows each partition's own check, never another user's.
+            partitions_def=users_partitions,
             description="Points per indexed record equal its chunk count; no points for purged or "
             "errored records; no points without a ledger row.",
         )
@@ -52,7 +55,30 @@ def vector_index(
     vector_store: VectorStoreResource,
     ingest_settings: IngestSettingsResource,
 ) -> MaterializeResult:
-    user_id = context.partition_key
+    return index_user_records(
+        context,
+        context.partition_key,
+        sync_api=sync_api,
+        state=state,
+        embedder=embedder,
+        vector_store=vector_store,
+        ingest_settings=ingest_settings,
+    )
+
+
+def index_user_records(
+    context: StepContext,
+    user_id: str,
+    *,
+    sync_api: SyncApiResource,
+    state: StateResource,
+    embedder: EmbedderResource,
+    vector_store: VectorStoreResource,
+    ingest_settings: IngestSettingsResource,
+    documents: DocumentReader | None = None,
+) -> MaterializeResult:
+    """One user's `vector_index`: the asset's body, also run per user by a batch run, which
+    passes one extraction worker (`documents`) for all its users."""
     model = embedder.get_embedder()
     store = vector_store.get_store(model.model_name, model.dimension)
     ledger = state.get_store()
@@ -74,6 +100,7 @@ def vector_index(
             store=store,
             record_batch_size=ingest_settings.record_batch_size,
             limits=ingest_settings.extraction_limits(),
+            documents=documents,
         ).index_user(user_id)
     seconds = time.perf_counter() - started
     for name, reason in report.errors:

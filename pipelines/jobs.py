@@ -20,6 +20,8 @@ from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource
 
 INGEST_JOB_NAME = "ingest_user"
+# The run config of an `ingest_user` run that re-lists every sync (see SyncedRecordsConfig).
+FULL_RECONCILE_RUN_CONFIG = {"ops": {"synced_records": {"config": {"full_reconcile": True}}}}
 
 ingest_user_job = define_asset_job(
     INGEST_JOB_NAME,

@@ -1,4 +1,9 @@
-"""Schedules, the safety net under webhooks: an incremental poll and a daily full reconcile."""
+"""Schedules, the safety net under webhooks: an incremental poll and a daily full reconcile.
+
+Each tick covers every known user in `ingest_users` runs of at most `batch_users` users each
+(pipelines/run_batches.py): the runs a tick asks for grow with the users divided by the batch
+size.
+"""
 
 from dagster import (
     DefaultScheduleStatus,
@@ -8,54 +13,57 @@ from dagster import (
     schedule,
 )
 
-from pipelines.jobs import ingest_user_job
+from pipelines.batch_job import ingest_users_job
+from pipelines.jobs import FULL_RECONCILE_RUN_CONFIG
 from pipelines.partitions import USERS_PARTITIONS_NAME
+from pipelines.run_batches import DEFAULT_BATCH_USERS, UserWork, ingest_run_requests
 
-FULL_RECONCILE_RUN_CONFIG = {"ops": {"synced_records": {"config": {"full_reconcile": True}}}}
+__all__ = ["FULL_RECONCILE_RUN_CONFIG", "build_schedules"]
 
 
 def build_schedules(
-    incremental_poll_cron: str, full_reconcile_cron: str
+    incremental_poll_cron: str,
+    full_reconcile_cron: str,
+    batch_users: int = DEFAULT_BATCH_USERS,
 ) -> list[ScheduleDefinition]:
-    """The two schedules at the configured crons; each asks for one run per known user."""
+    """The two schedules at the configured crons."""
 
     @schedule(
         name="incremental_poll",
-        job=ingest_user_job,
+        job=ingest_users_job,
         cron_schedule=incremental_poll_cron,
         default_status=DefaultScheduleStatus.RUNNING,
         description="Pull every user's changes from its cursor, for webhooks that never came.",
     )
     def incremental_poll(context: ScheduleEvaluationContext) -> list[RunRequest]:
-        return [
-            RunRequest(
-                partition_key=user,
-                run_key=_run_key(user, "incremental_poll", context),
-                tags={"syncrag/trigger": "incremental_poll"},
-            )
-            for user in context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME)
-        ]
+        return _every_user(context, "incremental_poll", batch_users, full_reconcile=False)
 
     @schedule(
         name="full_reconcile",
-        job=ingest_user_job,
+        job=ingest_users_job,
         cron_schedule=full_reconcile_cron,
         default_status=DefaultScheduleStatus.RUNNING,
         description="Re-list every sync from the start and remove what a complete listing lacks "
         "(guarded against abnormal listings and mass deletions).",
     )
     def full_reconcile(context: ScheduleEvaluationContext) -> list[RunRequest]:
-        return [
-            RunRequest(
-                partition_key=user,
-                run_key=_run_key(user, "full_reconcile", context),
-                run_config=FULL_RECONCILE_RUN_CONFIG,
-                tags={"syncrag/trigger": "full_reconcile"},
-            )
-            for user in context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME)
-        ]
+        return _every_user(context, "full_reconcile", batch_users, full_reconcile=True)
 
     return [incremental_poll, full_reconcile]
+
+
+def _every_user(
+    context: ScheduleEvaluationContext, name: str, batch_users: int, *, full_reconcile: bool
+) -> list[RunRequest]:
+    users = context.instance.get_dynamic_partitions(USERS_PARTITIONS_NAME)
+    return ingest_run_requests(
+        [UserWork(user, _run_key(user, name, context)) for user in users],
+        batch_users=batch_users,
+        tags={"syncrag/trigger": name},
+        full_reconcile=full_reconcile,
+        # A schedule targets one job: a lone user gets a batch run of one.
+        lone_user_run=False,
+    )
 
 
 def _run_key(user: str, schedule_name: str, context: ScheduleEvaluationContext) -> str:

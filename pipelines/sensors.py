@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from dagster import (
     DefaultSensorStatus,
-    RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -18,8 +17,10 @@ from dagster import (
     sensor,
 )
 
+from pipelines.batch_job import ingest_users_job
 from pipelines.jobs import ingest_user_job
 from pipelines.partitions import USERS_PARTITIONS_NAME, users_partitions
+from pipelines.run_batches import DEFAULT_BATCH_USERS, UserWork, ingest_run_requests
 from resources.state import (
     DELETION_HINT_EVENT_TYPE,
     EventStatus,
@@ -54,18 +55,22 @@ _LIVE = frozenset({EventStatus.NEW, EventStatus.PROCESSED})
 
 
 def build_webhook_sensor(
-    minimum_interval_seconds: int, inbox_retention_hours: int = DEFAULT_INBOX_RETENTION_HOURS
+    minimum_interval_seconds: int,
+    inbox_retention_hours: int = DEFAULT_INBOX_RETENTION_HOURS,
+    batch_users: int = DEFAULT_BATCH_USERS,
 ) -> SensorDefinition:
-    """The sensor at the configured interval, pruning settled inbox rows past the retention."""
+    """The sensor at the configured interval, pruning settled inbox rows past the retention and
+    asking for runs of at most `batch_users` users."""
     retention = timedelta(hours=inbox_retention_hours)
 
     @sensor(
         name=SENSOR_NAME,
-        job=ingest_user_job,
+        jobs=[ingest_user_job, ingest_users_job],
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Reads webhook events from the inbox after its cursor and requests one "
-        "ingest run per user with news (coalescing that user's events); a user it has never "
+        description="Reads webhook events from the inbox after its cursor and requests ingest "
+        f"runs for the users with news, up to {batch_users} users a run (a lone user gets a run "
+        "of its partition); a user it has never "
         "seen becomes a partition once the Sync API lists a sync of that user. Deletes "
         f"settled inbox rows older than {inbox_retention_hours} h.",
     )
@@ -73,7 +78,11 @@ def build_webhook_sensor(
         context: SensorEvaluationContext, state: StateResource, sync_api: SyncApiResource
     ) -> SensorResult:
         return evaluate_inbox(
-            context, state.get_store(), sync_api.get_client(), retention=retention
+            context,
+            state.get_store(),
+            sync_api.get_client(),
+            retention=retention,
+            batch_users=batch_users,
         )
 
     return sync_webhooks
@@ -118,8 +127,10 @@ def evaluate_inbox(
     sync_api: SyncApiClient,
     *,
     retention: timedelta = timedelta(hours=DEFAULT_INBOX_RETENTION_HOURS),
+    batch_users: int = DEFAULT_BATCH_USERS,
 ) -> SensorResult:
-    """One tick: confirmed new users become partitions, each user's events one run request.
+    """One tick: confirmed new users become partitions, users with events get runs (batches of
+    at most `batch_users`; see pipelines/run_batches.py).
 
     A user the API does not confirm gets no partition and no run; its events are marked
     rejected. A user the API could not be asked about (429/5xx, unreachable, or past this tick's
@@ -187,11 +198,15 @@ def evaluate_inbox(
         ]
     )
     return SensorResult(
-        run_requests=[
-            _run_request(user, user_events)
-            for user, user_events in sorted(by_user.items())
-            if user in runnable
-        ],
+        run_requests=ingest_run_requests(
+            [
+                _user_work(user, user_events)
+                for user, user_events in sorted(by_user.items())
+                if user in runnable
+            ],
+            batch_users=batch_users,
+            tags={"syncrag/trigger": "webhook"},
+        ),
         dynamic_partitions_requests=(
             [users_partitions.build_add_request(sorted(answers.confirmed))]
             if answers.confirmed
@@ -254,14 +269,13 @@ def _mark_errored_syncs(store: StateStore, events: Iterable[InboxEvent]) -> None
                 store.set_sync_status(event.sync_id, SyncStatus.ERRORED, _error_message(event))
 
 
-def _run_request(user: str, events: Sequence[InboxEvent]) -> RunRequest:
-    return RunRequest(
-        partition_key=user,
+def _user_work(user: str, events: Sequence[InboxEvent]) -> UserWork:
+    return UserWork(
+        user,
         # Unique per batch of events, so a key never blocks a later run for the same user;
         # if a tick is evaluated again, Dagster skips the key it has already launched.
-        run_key=f"{user}:inbox:{events[-1].id}",
+        key=f"{user}:inbox:{events[-1].id}",
         tags={
-            "syncrag/trigger": "webhook",
             "syncrag/events": str(len(events)),
             "syncrag/event_types": ",".join(sorted({e.event_type for e in events})),
         },

@@ -148,6 +148,12 @@ SETTINGS: tuple[Setting, ...] = (
         "webhook sensor then deletes it.",
     ),
     Setting(
+        "SYNCRAG_RUN_BATCH_USERS",
+        "25",
+        "Most users one ingest run covers: the sensor and the schedules ask for runs of this many "
+        "users (a lone user gets a run of its own partition).",
+    ),
+    Setting(
         "SYNCRAG_INCREMENTAL_POLL_CRON",
         "*/10 * * * *",
         "Schedule of the incremental poll (for webhooks that never came).",
@@ -194,6 +200,7 @@ class Settings:
     webhook_secret_set: bool
     sensor_interval_seconds: int
     inbox_retention_hours: int
+    run_batch_users: int
     incremental_poll_cron: str
     full_reconcile_cron: str
     dagster_home: str
@@ -241,6 +248,7 @@ class Settings:
             webhook_secret_set=bool(environ.get("SYNCRAG_WEBHOOK_SECRET")),
             sensor_interval_seconds=_int(get, "SYNCRAG_SENSOR_INTERVAL_SECONDS", minimum=1),
             inbox_retention_hours=_int(get, "SYNCRAG_INBOX_RETENTION_HOURS", minimum=1),
+            run_batch_users=_int(get, "SYNCRAG_RUN_BATCH_USERS", minimum=1, maximum=1000),
             incremental_poll_cron=_required(get, "SYNCRAG_INCREMENTAL_POLL_CRON"),
             full_reconcile_cron=_required(get, "SYNCRAG_FULL_RECONCILE_CRON"),
             dagster_home=_required(get, "DAGSTER_HOME"),

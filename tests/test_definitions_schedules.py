@@ -1,6 +1,6 @@
 """The schedules under the webhooks, evaluated as the daemon does (`evaluate_tick`): every known
-user gets an incremental poll, the daily full reconcile asks for the reconcile in its run config,
-and several users in one tick pass Dagster's own checks."""
+user is covered by an incremental poll in batch runs of 25 users, the daily full reconcile asks
+for the reconcile in its run config, and several users in one tick pass Dagster's own checks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from dagster import (
 
 from pipelines.definitions import build_definitions
 from pipelines.partitions import USERS_PARTITIONS_NAME
-from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG
 
 TICK = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
 SCHEDULE_NAMES = ["incremental_poll", "full_reconcile"]
@@ -62,19 +61,41 @@ def test_a_schedule_requests_nothing_before_any_user(instance: DagsterInstance, 
     assert _tick(instance, name) == []
 
 
+def _users(request: RunRequest) -> list[str]:
+    """The users an `ingest_users` batch run covers."""
+    assert request.job_name == "ingest_users"
+    return list(request.run_config["ops"]["ingest_users_op"]["config"]["users"])
+
+
+def _covered(requests: list[RunRequest]) -> list[str]:
+    return sorted(user for r in requests for user in _users(r))
+
+
 @pytest.mark.parametrize("name", SCHEDULE_NAMES)
 def test_a_tick_with_several_users_passes_dagsters_checks(
     instance: DagsterInstance, name: str
 ) -> None:
     # Dagster refuses a tick of several requests unless each has a run key.
-    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob", "carol"])
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, [f"user{i:02d}" for i in range(60)])
 
     requests = _tick(instance, name)
 
-    assert sorted(r.partition_key or "" for r in requests) == ["alice", "bob", "carol"]
+    assert _covered(requests) == [f"user{i:02d}" for i in range(60)]
     keys = [r.run_key for r in requests]
     assert None not in keys
-    assert len(set(keys)) == 3
+    assert len(set(keys)) == len(requests)
+
+
+@pytest.mark.parametrize("name", SCHEDULE_NAMES)
+def test_runs_grow_with_users_divided_by_the_batch_size(
+    instance: DagsterInstance, name: str
+) -> None:
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, [f"user{i:03d}" for i in range(101)])
+
+    requests = _tick(instance, name)
+
+    # The default batch is 25 users: 101 users need 5 runs, not 101.
+    assert [len(_users(r)) for r in requests] == [25, 25, 25, 25, 1]
 
 
 @pytest.mark.parametrize("name", SCHEDULE_NAMES)
@@ -82,13 +103,13 @@ def test_a_later_tick_gets_new_run_keys_for_the_same_users(
     instance: DagsterInstance, name: str
 ) -> None:
     # The daemon skips a request whose run key it has already launched: a key repeated by the
-    # next tick would silently drop that user's poll or reconcile.
+    # next tick would silently drop those users' poll or reconcile.
     instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob"])
 
     first = {r.run_key for r in _tick(instance, name, TICK)}
     second = {r.run_key for r in _tick(instance, name, TICK + timedelta(minutes=10))}
 
-    assert len(first) == len(second) == 2
+    assert len(first) == len(second) == 1
     assert first.isdisjoint(second)
 
 
@@ -101,15 +122,14 @@ def test_the_two_schedules_never_share_a_run_key(instance: DagsterInstance) -> N
     assert poll.isdisjoint(reconcile)
 
 
-def test_every_known_user_gets_one_run_of_each_schedule(instance: DagsterInstance) -> None:
+def test_every_known_user_is_covered_by_each_schedule(instance: DagsterInstance) -> None:
     instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob"])
 
     poll = _tick(instance, "incremental_poll")
     reconcile = _tick(instance, "full_reconcile")
 
-    assert sorted(r.partition_key or "" for r in poll) == ["alice", "bob"]
-    assert sorted(r.partition_key or "" for r in reconcile) == ["alice", "bob"]
-    assert all(not r.run_config for r in poll)
-    assert all(r.run_config == FULL_RECONCILE_RUN_CONFIG for r in reconcile)
+    assert _covered(poll) == _covered(reconcile) == ["alice", "bob"]
+    configs = [r.run_config["ops"]["ingest_users_op"]["config"] for r in poll + reconcile]
+    assert [c["full_reconcile"] for c in configs] == [False, True]
     assert {r.tags["syncrag/trigger"] for r in poll} == {"incremental_poll"}
     assert {r.tags["syncrag/trigger"] for r in reconcile} == {"full_reconcile"}

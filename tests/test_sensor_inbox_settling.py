@@ -87,7 +87,10 @@ def _tick(
     cursor: str | None,
     environ: dict[str, str] | None = None,
 ) -> Tick:
-    repository = build_definitions(environ or {}).get_repository_def()
+    # Runs of one user each, so that every user's request can be read on its own.
+    repository = build_definitions(
+        {"SYNCRAG_RUN_BATCH_USERS": "1", **(environ or {})}
+    ).get_repository_def()
     resources = {"state": StateResource(url=state_url), "sync_api": api.resource()}
     return evaluate_sensor_tick(instance, repository, resources, cursor)
 

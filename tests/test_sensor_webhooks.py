@@ -146,7 +146,9 @@ def api(tmp_path: Path) -> Iterator[EmulatedSyncApi]:
 @functools.cache
 def _repository() -> RepositoryDefinition:
     """The code location as the daemon loads it (default settings)."""
-    return build_definitions({}).get_repository_def()
+    # Runs of one user each, so that every user's request can be read on its own; batching is
+    # tested in tests/test_sensor_batches.py.
+    return build_definitions({"SYNCRAG_RUN_BATCH_USERS": "1"}).get_repository_def()
 
 
 def _event(

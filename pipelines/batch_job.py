@@ -1,0 +1,138 @@
+"""Job `ingest_users`: many users' ingest in one run, each user still its own partition.
+
+A run per user costs a process start, imports, a model load and Dagster's run set-up, seconds of
+fixed cost for what is often one changed file. A batch run pays that once for up to
+SYNCRAG_RUN_BATCH_USERS users: for each user, one after another, it runs the same code as the
+`synced_records` and `vector_index` assets and reports each result as that user's partition's
+materialization and check evaluations, with that user's own metadata. One user's failure (its
+records errored, or its whole ingest raising) does not stop the others; the run fails at the end
+naming the users that failed. Why this and not Dagster's ranged runs: see docs/design.md.
+"""
+
+from collections.abc import Iterator
+
+from dagster import (
+    AssetCheckEvaluation,
+    AssetKey,
+    AssetMaterialization,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    OpExecutionContext,
+    in_process_executor,
+    job,
+    op,
+)
+from pydantic import Field
+
+from assets import index_user_records, pull_user_records, synced_records, vector_index
+from resources.embedder_resource import EmbedderResource
+from resources.ingest_settings_resource import IngestSettingsResource
+from resources.state_resource import StateResource
+from resources.sync_api import SyncApiAuthError, SyncApiConfigError
+from resources.sync_api_resource import SyncApiResource
+from resources.text import ExtractionWorker, WorkerUnavailableError
+from resources.vector_store_resource import VectorStoreResource
+
+BATCH_JOB_NAME = "ingest_users"
+# Failures that are no user's own: every other user of the batch would fail the same way.
+_SHARED_FAILURES = (SyncApiAuthError, SyncApiConfigError, WorkerUnavailableError)
+
+
+class IngestUsersConfig(Config):
+    """Which users a batch run ingests."""
+
+    users: list[str] = Field(description="User ids (partitions), ingested one after another.")
+    full_reconcile: bool = Field(
+        default=False,
+        description="Re-list every sync from the start and tombstone records the listing lacks.",
+    )
+
+
+@op(
+    description="For each user: pull changes into the ledger, then bring its points in step.",
+    out={},  # it yields events only: each user's materializations and check evaluations
+)
+def ingest_users_op(
+    context: OpExecutionContext,
+    config: IngestUsersConfig,
+    sync_api: SyncApiResource,
+    state: StateResource,
+    embedder: EmbedderResource,
+    vector_store: VectorStoreResource,
+    ingest_settings: IngestSettingsResource,
+) -> Iterator[AssetMaterialization | AssetCheckEvaluation]:
+    # Events are yielded, not logged: Dagster keeps logged events only if the op succeeds, and
+    # the users done before a failure must keep theirs.
+    failed: dict[str, str] = {}
+    # One extraction process for the whole batch, started by the first file to read.
+    with ExtractionWorker(ingest_settings.extraction_limits()) as documents:
+        for number, user in enumerate(config.users, start=1):
+            context.log.info(f"user {number} of {len(config.users)}: {user}")
+            try:
+                pulled = pull_user_records(
+                    context,
+                    user,
+                    sync_api=sync_api,
+                    state=state,
+                    ingest_settings=ingest_settings,
+                    full_reconcile=config.full_reconcile,
+                )
+                yield from _partition_events(synced_records.key, user, pulled)
+                indexed = index_user_records(
+                    context,
+                    user,
+                    sync_api=sync_api,
+                    state=state,
+                    embedder=embedder,
+                    vector_store=vector_store,
+                    ingest_settings=ingest_settings,
+                    documents=documents,
+                )
+                yield from _partition_events(vector_index.key, user, indexed)
+            except _SHARED_FAILURES:
+                raise
+            except Exception as exc:  # this user's failure; the batch goes on with the next
+                failed[user] = f"{type(exc).__name__}: {exc}"
+                context.log.error(f"ingest of {user} failed: {failed[user]}")
+    if failed:
+        raise Failure(
+            description=f"{len(failed)} of {len(config.users)} users failed: "
+            + ", ".join(sorted(failed)),
+            metadata={"failed_users": MetadataValue.json(failed)},
+        )
+
+
+def _partition_events(
+    asset_key: AssetKey, user: str, result: MaterializeResult
+) -> Iterator[AssetMaterialization | AssetCheckEvaluation]:
+    """The user's result as its partition's materialization and check evaluations."""
+    yield AssetMaterialization(asset_key=asset_key, partition=user, metadata=result.metadata)
+    for check in result.check_results or ():
+        yield AssetCheckEvaluation(
+            asset_key=asset_key,
+            check_name=check.check_name or "",
+            passed=check.passed,
+            metadata=check.metadata,
+            severity=check.severity,
+            description=check.description,
+            partition=user,
+        )
+
+
+@job(
+    name=BATCH_JOB_NAME,
+    # One process for the whole batch: the point of a batch is paying start-up once.
+    executor_def=in_process_executor,
+    description="Ingest several users in one run; each user's results are its own partition's.",
+)
+def ingest_users_job() -> None:
+    ingest_users_op()
+
+
+def batch_run_config(users: list[str], *, full_reconcile: bool = False) -> dict[str, object]:
+    """The run config of an `ingest_users` run over `users`."""
+    return {
+        "ops": {"ingest_users_op": {"config": {"users": users, "full_reconcile": full_reconcile}}}
+    }

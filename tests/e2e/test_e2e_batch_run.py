@@ -1,0 +1,134 @@
+"""A batch run (`ingest_users`): several users in one run, each reported as its own partition with
+its own metadata and check results; one user's failure does not stop the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, Definitions
+
+from assets import synced_records, vector_index
+from pipelines.batch_job import batch_run_config, ingest_users_job
+from pipelines.partitions import USERS_PARTITIONS_NAME
+from resources.state import RecordState
+from resources.sync_api import SyncApiClient
+from resources.sync_api_resource import SyncApiResource
+from tests.e2e.harness import QUIET, Emulator, Syncrag, paragraphs_document
+
+BROKEN_USER = "dave"
+
+
+class OutageForOneUser:
+    """The real client, except that every call about BROKEN_USER fails as a blip would."""
+
+    def __init__(self, inner: SyncApiClient) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if BROKEN_USER in args:
+                raise RuntimeError(f"simulated failure reaching the API for {BROKEN_USER}")
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+class OneUserFailsSyncApi(SyncApiResource):
+    """The Sync API resource, with the client above."""
+
+    def get_client(self) -> SyncApiClient:
+        return OutageForOneUser(super().get_client())  # type: ignore[return-value]
+
+
+def _batch(syncrag: Syncrag, users: list[str]) -> Any:
+    resources = dict(syncrag.resources)
+    resources["sync_api"] = OneUserFailsSyncApi(**syncrag.resources["sync_api"].model_dump())
+    job = Definitions(
+        assets=[synced_records, vector_index], jobs=[ingest_users_job], resources=resources
+    ).resolve_job_def("ingest_users")
+    syncrag.instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, users)
+    return job.execute_in_process(
+        instance=syncrag.instance,
+        run_config={**QUIET, **batch_run_config(users)},
+        raise_on_error=False,
+    )
+
+
+def _latest(syncrag: Syncrag, asset: str, user: str) -> dict[str, Any]:
+    """The metadata of the user's partition's latest materialization of `asset`, or {}."""
+    records = syncrag.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[user]), limit=1
+    ).records
+    if not records:
+        return {}
+    materialization = records[0].asset_materialization
+    assert materialization is not None
+    return {k: v.value for k, v in materialization.metadata.items()}
+
+
+def test_a_batch_run_reports_each_user_as_its_own_partition_and_goes_on_past_a_failure(
+    emulator: Emulator, syncrag: Syncrag
+) -> None:
+    files: dict[str, int] = {"alice": 3, "bob": 1, "carol": 2, BROKEN_USER: 1}
+    for user, count in files.items():
+        for i in range(count):
+            emulator.write(user, f"{user}-{i}.md", paragraphs_document(f"{user} {i}", ["Notes."]))
+        emulator.enable(syncrag.state, user)
+
+    result = _batch(syncrag, ["alice", BROKEN_USER, "bob", "carol"])
+
+    # The run fails, naming the user that failed, after every other user was done.
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE)
+    assert BROKEN_USER in str(failure.event_specific_data)
+    for user in ("alice", "bob", "carol"):
+        pulled = _latest(syncrag, "synced_records", user)
+        indexed = _latest(syncrag, "vector_index", user)
+        assert pulled["records_new"] == files[user], user
+        assert indexed["records_indexed"] == files[user], user
+        assert {r.state for r in syncrag.ledger(user)} == {RecordState.INDEXED}
+    assert _latest(syncrag, "vector_index", BROKEN_USER) == {}
+
+    # Each check result names its own partition.
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    partition_of: Callable[[Any], str] = lambda evaluation: evaluation.partition  # noqa: E731
+    assert sorted(map(partition_of, checks)) == sorted(["alice", "bob", "carol"] * 2)
+    assert all(getattr(c, "passed", False) for c in checks)
+
+
+def test_a_second_batch_over_the_same_users_embeds_nothing(
+    emulator: Emulator, syncrag: Syncrag
+) -> None:
+    for user in ("alice", "bob"):
+        emulator.write(user, "menu.md", paragraphs_document("Menu", [f"{user}'s soup of the day."]))
+        emulator.enable(syncrag.state, user)
+    assert _batch(syncrag, ["alice", "bob"]).success
+
+    again = _batch(syncrag, ["alice", "bob"])
+
+    assert again.success
+    for user in ("alice", "bob"):
+        assert _latest(syncrag, "vector_index", user)["chunks_embedded"] == 0
+
+
+def test_a_partition_run_reports_its_checks_for_its_partition(
+    emulator: Emulator, syncrag: Syncrag
+) -> None:
+    emulator.write("erin", "menu.md", paragraphs_document("Menu", ["Leek soup."]))
+    emulator.enable(syncrag.state, "erin")
+
+    run = syncrag.ingest("erin")
+
+    assert {name: c.partition for name, c in run.checks.items()} == {
+        "syncs_healthy": "erin",
+        "index_matches_ledger": "erin",
+    }
