@@ -6,7 +6,6 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     Config,
     MaterializeResult,
@@ -15,7 +14,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.partitions import users_partitions
+from assets.partitions import user_check, users_partitions
 from assets.run_guard import StepContext, one_ingest_per_user
 from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
 from resources.ingest_settings_resource import IngestSettingsResource
@@ -41,11 +40,9 @@ class SyncedRecordsConfig(Config):
     description="Ledger rows of the user's synced records and each sync's cursor, pulled page by "
     "page from the Sync API (rows and cursor commit together).",
     check_specs=[
-        AssetCheckSpec(
+        user_check(
             SYNC_HEALTH_CHECK,
             asset="synced_records",
-            # One result per user: the UI shows each partition's own check, never another user's.
-            partitions_def=users_partitions,
             description="No sync of this user is ERRORED (per sync_errored webhook or the API).",
         )
     ],

@@ -6,14 +6,13 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
-from assets.partitions import users_partitions
+from assets.partitions import user_check, users_partitions
 from assets.run_guard import StepContext, one_ingest_per_user
 from assets.synced_records import synced_records
 from ingest import CollectionSwitch, Indexer, IndexReport, follow_collection
@@ -37,11 +36,9 @@ INDEX_CHECK = "index_matches_ledger"
     "are indexed (only new chunk texts embedded), tombstoned ones purged; a new embedding model "
     "or runtime (its own collection) re-indexes the user's records into it.",
     check_specs=[
-        AssetCheckSpec(
+        user_check(
             INDEX_CHECK,
             asset="vector_index",
-            # One result per user: the UI shows each partition's own check, never another user's.
-            partitions_def=users_partitions,
             description="Points per indexed record equal its chunk count; no points for purged or "
             "errored records; no points without a ledger row.",
         )
