@@ -27,6 +27,7 @@ from ingest.explain import (
 )
 from pipelines.cli import runtime
 from pipelines.cli.errors import UserError
+from pipelines.run_batches import user_tag
 from resources.state import LedgerRecord
 
 # Runs of the partition read from the instance, newest first: enough to find the one that first
@@ -77,12 +78,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _partition_runs(user: str) -> list[RunInfo]:
+    """Runs of the user's partition and batch runs that covered the user, newest first."""
     runtime.ensure_dagster_home()
     with DagsterInstance.get() as instance:
-        records = instance.get_run_records(
-            filters=RunsFilter(tags={"dagster/partition": user}), limit=RUNS_READ
-        )
-    return [_run_info(r) for r in records]
+        records = [
+            record
+            for tags in ({"dagster/partition": user}, {user_tag(user): "1"})
+            for record in instance.get_run_records(filters=RunsFilter(tags=tags), limit=RUNS_READ)
+        ]
+    records.sort(key=lambda r: r.create_timestamp, reverse=True)
+    return [_run_info(r) for r in records[:RUNS_READ]]
 
 
 def _run_info(record: RunRecord) -> RunInfo:
