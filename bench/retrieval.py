@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +100,9 @@ class Corpus:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3, help="ingest rounds (each: both kinds)")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="ingest rounds, each of both kinds (default 4)"
+    )
     parser.add_argument(
         "--python-docs",
         type=Path,
@@ -114,7 +116,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--embedding-backend", default="onnx-int8", help="embedding runtime (default onnx-int8)"
     )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="measure nothing: recompute the summaries and targets of a saved report, redraw",
+    )
     args = parser.parse_args(argv)
+    if args.render is not None:
+        report = json.loads(args.render.read_text(encoding="utf-8"))
+        report["ingest"] = ingest_summary([IngestRun(**r) for r in report["ingest"]["runs"]])
+        report["targets"] = targets(report["ingest"], report["corpora"])
+        _write(report, args.render, docs=not args.no_docs)
+        return 0
 
     started = time.perf_counter()
     machine = describe_machine()
@@ -156,15 +171,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if python_source is None:
         report["python_docs"] = "skipped: no reST sources of python3.11-doc found"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    _write(report, args.out, docs=not args.no_docs)
+    return 0
+
+
+def _write(report: Mapping[str, Any], out: Path, *, docs: bool) -> None:
+    """The report as JSON at `out`, as Markdown beside it and (with `docs`) in the docs page."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     markdown = render_markdown(report)
-    args.out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
-    if not args.no_docs:
+    out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
+    if docs:
         update_docs(DOCS_PAGE, markdown)
     print(markdown)
-    print(f"\nWritten to {args.out} and {args.out.with_suffix('.md')}.")
-    return 0
+    print(f"\nWritten to {out} and {out.with_suffix('.md')}.")
 
 
 @contextmanager

@@ -89,6 +89,9 @@ def ingest_summary(runs: Sequence[IngestRun]) -> dict[str, Any]:
         "median_seconds": {DENSE_ONLY: statistics.median(dense), HYBRID: statistics.median(hybrid)},
         "ratio_of_medians": statistics.median(hybrid) / statistics.median(dense),
         "ratio_per_round": pairs,
+        # The verdict's statistic: each round runs both kinds back to back, so the median of the
+        # rounds' ratios is not swayed by a round that met a busier machine than the others.
+        "median_ratio_per_round": statistics.median(pairs),
         # This process's CPU seconds (the model runs in it, the emulator and the extraction
         # worker do not): steadier than wall time on shared cores.
         "cpu_ratio_of_medians": statistics.median(hybrid_cpu) / statistics.median(dense_cpu),
@@ -143,10 +146,11 @@ def targets(ingest: Mapping[str, Any], results: Mapping[str, Any]) -> list[dict[
             )
     found.append(
         {
-            "target": "demo corpus: ingest time with lexical vectors / dense-only",
-            "measured": ingest["ratio_of_medians"],
+            "target": "sample corpus: ingest time with lexical vectors / dense-only (median of "
+            "the rounds' ratios)",
+            "measured": ingest["median_ratio_per_round"],
             "bound": f"<= {INGEST_BOUND:.2f}",
-            "met": ingest["ratio_of_medians"] <= INGEST_BOUND,
+            "met": ingest["median_ratio_per_round"] <= INGEST_BOUND,
         }
     )
     return found
@@ -183,10 +187,12 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     medians = ingest["median_seconds"]
     lines += [
         "",
-        f"Median {medians[HYBRID]:.2f} s with lexical vectors against {medians[DENSE_ONLY]:.2f} s "
-        f"dense-only: **{ingest['ratio_of_medians']:.3f}x** (per round: "
+        "With lexical vectors / dense-only, per round: "
         + ", ".join(f"{r:.3f}" for r in ingest["ratio_per_round"])
-        + f"); in this process's CPU seconds {ingest['cpu_ratio_of_medians']:.3f}x.",
+        + f"; median of these **{ingest['median_ratio_per_round']:.3f}x**. Ratio of the median "
+        f"times {ingest['ratio_of_medians']:.3f}x ({medians[HYBRID]:.2f} s against "
+        f"{medians[DENSE_ONLY]:.2f} s); of this process's median CPU seconds "
+        f"{ingest['cpu_ratio_of_medians']:.3f}x.",
     ]
     for name, corpus in report["corpora"].items():
         lines += ["", f"### Recall: {name}", "", corpus["note"], ""]

@@ -186,11 +186,12 @@ def test_the_report_renders(tmp_path: Path) -> None:
             "median_seconds": {"dense-only": 1.0, "with lexical vectors": 1.1},
             "ratio_of_medians": 1.1,
             "ratio_per_round": [1.1],
+            "median_ratio_per_round": 1.1,
             "cpu_ratio_of_medians": 1.0,
         },
         "corpora": {"demo": {"note": "n", "groups": groups, "hybrid_misses": []}},
         "targets": [{"target": "t", "measured": 1.0, "bound": ">= 0.90", "met": True}],
     }
     markdown = render_markdown(report)
-    assert "**1.100x**" in markdown
+    assert "median of these **1.100x**" in markdown
     assert "| identifiers | 1 | 1.000 / 1.000 / 1.000 |" in markdown

@@ -140,7 +140,9 @@ def query_vector(text: str) -> SparseVector:
     return SparseVector(tuple(indices), (1.0,) * len(indices))
 
 
-@lru_cache(maxsize=1 << 18)
+# Frequent terms skip the hash; the bound keeps the cache to a few MB (hashing a term takes
+# about a microsecond, so a miss costs little).
+@lru_cache(maxsize=1 << 16)
 def term_index(term: str) -> int:
     """The sparse-vector index of `term`: 32 bits of its BLAKE2b digest (see the module doc)."""
     digest = hashlib.blake2b(
