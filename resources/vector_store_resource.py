@@ -2,14 +2,18 @@
 
 from pathlib import Path
 
-from dagster import ConfigurableResource
-from pydantic import Field
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import Field, PrivateAttr
 
 from resources.vectors import VectorStore, vector_store_from_settings
 
 
 class VectorStoreResource(ConfigurableResource):
-    """Where the points live: one collection per embedding model."""
+    """Where the points live: one collection per embedding model.
+
+    A run gets one store per collection, whatever the number of users it covers, and the stores
+    are closed when the run ends: a Qdrant server client is one connection pool per run.
+    """
 
     qdrant_url: str | None = Field(
         default=None, description="Qdrant server URL; None = embedded Qdrant Edge (QDRANT_URL)."
@@ -19,8 +23,20 @@ class VectorStoreResource(ConfigurableResource):
         default=".syncrag/qdrant",
         description="Folder of the embedded store (SYNCRAG_QDRANT_EDGE_PATH).",
     )
+    _stores: dict[tuple[str, int], VectorStore] = PrivateAttr(default_factory=dict)
 
     def get_store(self, model_name: str, dimension: int) -> VectorStore:
-        return vector_store_from_settings(
-            self.qdrant_url, self.qdrant_api_key, Path(self.edge_path), model_name, dimension
-        )
+        """The run's store for the model's collection, made on first use."""
+        key = (model_name, dimension)
+        store = self._stores.get(key)
+        if store is None:
+            store = vector_store_from_settings(
+                self.qdrant_url, self.qdrant_api_key, Path(self.edge_path), model_name, dimension
+            )
+            self._stores[key] = store
+        return store
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        stores, self._stores = list(self._stores.values()), {}
+        for store in stores:
+            store.close()
