@@ -14,6 +14,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.index_size import synced_records_size
 from assets.partitions import user_check, users_partitions
 from assets.run_guard import StepContext, one_ingest_per_user
 from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
@@ -107,9 +108,19 @@ def pull_user_records(
                 f"{sync.incomplete_reason}"
             )
 
+    size = synced_records_size(store, user_id)
+    context.log.info(
+        f"{user_id}: pulled {report.total('pages')} pages in {seconds:.2f} s: "
+        f"{report.total('new')} new, {report.total('updated')} updated, "
+        f"{report.total('unchanged')} unchanged, {report.total('deleted')} deleted; "
+        f"the ledger holds {size['dagster/row_count']} records "
+        f"({size['ledger_indexed']} indexed, {size['ledger_pending']} pending, "
+        f"{size['ledger_errored']} errored)"
+    )
     errored = [s for s in report.syncs if s.status.upper() == "ERRORED"]
     return MaterializeResult(
-        metadata=_metadata(report, reconciled, seconds),
+        # The totals first: they hold whatever the run did; the run's deltas follow.
+        metadata={**size, **_metadata(report, reconciled, seconds)},
         check_results=[
             AssetCheckResult(
                 check_name=SYNC_HEALTH_CHECK,

@@ -12,6 +12,7 @@ from dagster import (
     asset,
 )
 
+from assets.index_size import vector_index_size
 from assets.partitions import user_check, users_partitions
 from assets.run_guard import StepContext, one_ingest_per_user
 from assets.synced_records import synced_records
@@ -103,9 +104,17 @@ def index_user_records(
     for name, reason in report.errors:
         context.log.warning(f"could not index {name}: {reason}")
 
+    _log_stages(context, user_id, report, seconds)
     consistency = check_user_index(ledger, store, user_id)
+    size = vector_index_size(ledger, user_id, consistency.points)
+    context.log.info(
+        f"{user_id}: the index holds {consistency.points} points of "
+        f"{size['ledger_indexed']} indexed records ({size['ledger_pending']} pending, "
+        f"{size['ledger_errored']} errored)"
+    )
     return MaterializeResult(
-        metadata=_metadata(report, seconds, store.collection_name, switch),
+        # The totals first: they hold whatever the run did; the run's deltas follow.
+        metadata={**size, **_metadata(report, seconds, store.collection_name, switch)},
         check_results=[
             AssetCheckResult(
                 check_name=INDEX_CHECK,
@@ -123,6 +132,27 @@ def index_user_records(
                 },
             )
         ],
+    )
+
+
+def _log_stages(context: StepContext, user_id: str, report: IndexReport, seconds: float) -> None:
+    """One INFO line per stage of the run, with its count and seconds."""
+    context.log.info(
+        f"{user_id}: read {report.records_indexed + report.records_errored} records "
+        f"in {report.seconds_reading:.2f} s ({report.records_errored} errored, "
+        f"{report.records_deferred} deferred)"
+    )
+    context.log.info(
+        f"{user_id}: embedded {report.chunks_embedded} chunks in "
+        f"{report.seconds_embedding:.2f} s ({report.chunks_reused} reused)"
+    )
+    context.log.info(
+        f"{user_id}: wrote {report.points_upserted} points and deleted {report.points_deleted} "
+        f"in {report.seconds_storing:.2f} s"
+    )
+    context.log.info(
+        f"{user_id}: indexed {report.records_indexed} records, purged {report.records_purged}, "
+        f"in {seconds:.2f} s"
     )
 
 
