@@ -14,7 +14,6 @@ import pytest
 from demo.blocks import Paragraph, Span
 from demo.render_docx import render_docx
 from resources.text import (
-    ExtractionError,
     ExtractionLimits,
     ExtractionWorker,
     LimitExceededError,
@@ -22,8 +21,7 @@ from resources.text import (
     check_archive,
 )
 from resources.text.limits import MB
-
-
+from resources.text.worker import child_environment
 
 WORDPROCESSING_NS = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -125,10 +123,12 @@ def test_a_document_past_the_time_limit_is_errored_and_its_process_killed() -> N
         assert first_pid is not None and not _alive(first_pid)
 
 
-def test_text_past_the_text_limit_is_errored(worker: ExtractionWorker) -> None:
-    with ExtractionWorker(ExtractionLimits(text_bytes=1 * MB)) as small:
-        with pytest.raises(LimitExceededError) as raised:
-            small.file_markdown(b"word " * (MB // 2), mime_type="text/plain", name="long.txt")
+def test_text_past_the_text_limit_is_errored() -> None:
+    with (
+        ExtractionWorker(ExtractionLimits(text_bytes=1 * MB)) as small,
+        pytest.raises(LimitExceededError) as raised,
+    ):
+        small.file_markdown(b"word " * (MB // 2), mime_type="text/plain", name="long.txt")
     assert "more than the 1 MB text limit" in str(raised.value)
 
 
@@ -168,3 +168,18 @@ def _wait_until_dead(pid: int) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} did not die")
+
+
+def test_the_worker_sees_no_secret_of_the_environment() -> None:
+    environ = {
+        "PATH": "/usr/bin",
+        "LC_ALL": "C.UTF-8",
+        "SYNCRAG_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----",
+        "QDRANT_API_KEY": "k",
+        "SYNCRAG_WEBHOOK_SECRET": "s",
+        "DAGSTER_HOME": "/srv/dagster",
+    }
+    seen = child_environment(environ)
+    assert seen["PATH"] == "/usr/bin" and seen["LC_ALL"] == "C.UTF-8"
+    assert not {"SYNCRAG_SIGNING_KEY", "QDRANT_API_KEY", "SYNCRAG_WEBHOOK_SECRET"} & set(seen)
+    assert "DAGSTER_HOME" not in seen

@@ -48,6 +48,20 @@ _ERRORS: dict[str, type[ExtractionError]] = {
 _START_TIMEOUT_SECONDS = 120.0
 # Fewer malloc arenas and BLAS threads: each reserves address space the child's cap would count.
 _CHILD_ENV = {"MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+# What the child may see of the environment: enough to run Python, nothing secret. It parses
+# hostile bytes; a parser bug exploited there must not find the signing key or an API key.
+_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "TEMP", "TMP", "PYTHONPATH", "VIRTUAL_ENV")
+_INHERITED_PREFIXES = ("LC_", "OPENBLAS_")
+
+
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The extraction child's environment: `environ` without secrets or settings."""
+    kept = {
+        name: value
+        for name, value in environ.items()
+        if name in _INHERITED or name.startswith(_INHERITED_PREFIXES)
+    }
+    return {**kept, **_CHILD_ENV}
 
 
 class DocumentReader(Protocol):
@@ -202,7 +216,7 @@ class ExtractionWorker:
             [sys.executable, "-m", "resources.text.worker_child", json.dumps(asdict(self.limits))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, **_CHILD_ENV},
+            env=child_environment(os.environ),
         )
         assert process.stdout is not None
         self.starts += 1
