@@ -18,7 +18,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,7 +76,7 @@ class UserLocks:
     ) -> Iterator[None]:
         """Waits for the user's lock (calling `on_wait(holder, waited_seconds)` now and then),
         holds it for the block, and releases it; a dead holder's lock is free at once."""
-        me = LockHolder(holder, os.getpid(), socket.gethostname(), datetime.now(UTC))
+        me = LockHolder(holder, os.getpid(), socket.gethostname())
         if self._engine.dialect.name == "postgresql":
             lock = _PostgresLock(self._engine, f"{self._namespace}\0{user_id}", me)
         else:
@@ -118,7 +118,7 @@ class _FileLock:
             os.close(fd)
             return False
         os.ftruncate(fd, 0)
-        os.pwrite(fd, _encode(self._me), 0)
+        os.pwrite(fd, _encode(replace(self._me, since=datetime.now(UTC))), 0)
         self._fd = fd
         return True
 
@@ -145,7 +145,7 @@ class _PostgresLock:
         connection = self._engine.connect()
         try:
             # Written before trying, so a waiter that sees the lock also sees who holds it.
-            name = f"syncrag {self._me.description} since {self._me.since:%H:%M:%S}"
+            name = f"syncrag {self._me.description} since {datetime.now(UTC):%H:%M:%S}"
             connection.execute(
                 sa.text("SELECT set_config('application_name', :name, false)"),
                 {"name": name[:_PG_NAME_LIMIT]},
