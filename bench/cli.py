@@ -91,6 +91,11 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["scale"]:
+        from bench.scale_cli import main as scale_main  # its own options: `scale --help`
+
+        return scale_main(given[1:])
     args = build_parser().parse_args(argv)
     config = config_from_args(args)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

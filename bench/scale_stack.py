@@ -1,0 +1,203 @@
+"""The live stack of the scale scenario: the emulator serving N users and the webhook receiver in
+the bench process, `dagster-daemon run` (its code server and runs in its own session) on an
+embedded instance, and reads of what they did (ledger times, Dagster runs, sensor ticks)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+from bench.live_stack import DAGSTER_YAML
+from bench.stack import PROJECT_ID
+from emulator import EmulatorConfig, create_app, ensure_dev_keypair
+from pipelines.servers import BackgroundServer
+from resources.state import StateStore
+from resources.sync_api import SyncApiClient, UserTokenSigner
+from webhooks import WEBHOOK_PATH
+from webhooks import create_app as create_receiver
+
+SENSOR_NAME = "sync_webhooks"
+INGEST_JOBS = ("ingest_user", "ingest_users")
+NEVER = "0 0 1 1 *"  # the schedules stay out of the measure: runs come from webhooks only
+UNFINISHED = (
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The ingest runs created after a moment."""
+
+    created: int
+    by_status: dict[str, int]
+    users_per_run: list[int]
+    run_seconds: list[float]
+
+
+class ScaleStack:
+    """Receiver, emulator and dagster-daemon over one workdir, started and stopped together."""
+
+    def __init__(self, workdir: Path, repo_root: Path, *, embedding_backend: str) -> None:
+        self.workdir = workdir
+        self.repo_root = repo_root
+        self.embedding_backend = embedding_backend
+        self.corpus = workdir / "corpus"
+        self.state_url = f"sqlite:///{workdir / 'state.db'}"
+        self.edge_path = workdir / "qdrant"
+        self.dagster_home = workdir / "dagster"
+        self.daemon_log = workdir / "dagster-daemon.log"
+        self.private_key, public_key = ensure_dev_keypair(workdir / "keys")
+        self.public_key_pem = public_key.read_text()
+        self.state = StateStore.open(self.state_url)
+        self.daemon: subprocess.Popen[bytes] | None = None
+
+    @contextmanager
+    def running(self) -> Iterator[SyncApiClient]:
+        secret = secrets.token_urlsafe(24)
+        receiver = BackgroundServer(create_receiver(self.state, secret=secret))
+        config = EmulatorConfig(
+            root=self.corpus,
+            public_key_pem=self.public_key_pem,
+            project_id=PROJECT_ID,
+            incremental_interval=1.0,
+            webhook_url=f"{receiver.url}{WEBHOOK_PATH}/{secret}",
+        )
+        emulator = BackgroundServer(create_app(config, background=True))
+        client = SyncApiClient(
+            emulator.url, UserTokenSigner(self.private_key.read_text(), PROJECT_ID)
+        )
+        with receiver, emulator:
+            self._start_daemon(emulator.url)
+            try:
+                yield client
+            finally:
+                self.stop_daemon()
+                client.close()
+                self.state.close()
+
+    def _start_daemon(self, api_url: str) -> None:
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        (self.dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+        inherited = {
+            k: v for k, v in os.environ.items() if not k.startswith(("SYNCRAG_", "QDRANT_"))
+        }
+        env = {
+            **inherited,
+            "DAGSTER_HOME": str(self.dagster_home),
+            "SYNCRAG_SYNC_API_URL": api_url,
+            "SYNCRAG_PARAGON_PROJECT_ID": PROJECT_ID,
+            "SYNCRAG_SIGNING_KEY_PATH": str(self.private_key),
+            "SYNCRAG_STATE_URL": self.state_url,
+            "SYNCRAG_QDRANT_EDGE_PATH": str(self.edge_path),
+            "SYNCRAG_EMBEDDING_BACKEND": self.embedding_backend,
+            "SYNCRAG_INCREMENTAL_POLL_CRON": NEVER,
+            "SYNCRAG_FULL_RECONCILE_CRON": NEVER,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+        daemon = Path(sys.executable).with_name("dagster-daemon")
+        with self.daemon_log.open("wb") as log:
+            self.daemon = subprocess.Popen(
+                [str(daemon), "run", "-w", str(self.repo_root / "workspace.yaml")],
+                cwd=self.repo_root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop_daemon(self) -> None:
+        daemon = self.daemon
+        if daemon is None or daemon.poll() is not None:
+            return
+        # The daemon leads its own session: its code server and run processes stop with it.
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait(timeout=30)
+
+    def daemon_alive(self) -> bool:
+        return self.daemon is not None and self.daemon.poll() is None
+
+    def indexed_count(self) -> int:
+        with self.state.engine.connect() as conn:
+            query = sa.text("SELECT count(*) FROM records WHERE state = 'indexed'")
+            return int(conn.execute(query).scalar_one())
+
+    def indexed_at(self, name: str) -> dict[str, float]:
+        """Per user, epoch seconds at which the ledger last marked the record `name` indexed:
+        after its points were written (ingest.index writes the ledger after the upsert)."""
+        query = sa.text(
+            "SELECT user_id, updated_at FROM records WHERE name = :name AND state = 'indexed'"
+        )
+        with self.state.engine.connect() as conn:
+            rows = conn.execute(query, {"name": name}).all()
+        return {str(user): _epoch(moment) for user, moment in rows}
+
+    def runs_since(self, moment: datetime) -> RunSummary:
+        with DagsterInstance.from_config(str(self.dagster_home)) as instance:
+            records = [
+                r
+                for r in instance.get_run_records(RunsFilter(created_after=moment))
+                if r.dagster_run.job_name in INGEST_JOBS
+            ]
+        by_status: dict[str, int] = {}
+        for record in records:
+            status = record.dagster_run.status.value
+            by_status[status] = by_status.get(status, 0) + 1
+        return RunSummary(
+            created=len(records),
+            by_status=by_status,
+            users_per_run=[int(r.dagster_run.tags.get("syncrag/users", "1")) for r in records],
+            run_seconds=[
+                r.end_time - r.start_time
+                for r in records
+                if r.end_time is not None and r.start_time is not None
+            ],
+        )
+
+    def runs_unfinished(self) -> int:
+        with DagsterInstance.from_config(str(self.dagster_home)) as instance:
+            return len(instance.get_run_records(RunsFilter(statuses=list(UNFINISHED))))
+
+    def sensor_ticks(self, after: float) -> list[tuple[float, int]]:
+        """(seconds, runs requested) of every finished `sync_webhooks` tick after `after`."""
+        with DagsterInstance.from_config(str(self.dagster_home)) as instance:
+            states = [
+                s for s in instance.all_instigator_state() if s.instigator_name == SENSOR_NAME
+            ]
+            ticks = [
+                tick
+                for state in states
+                for tick in instance.get_ticks(
+                    state.instigator_origin_id, state.selector_id, after=after
+                )
+            ]
+        return [
+            (t.end_timestamp - t.timestamp, len(t.run_ids))
+            for t in ticks
+            if t.end_timestamp is not None
+        ]
+
+
+def _epoch(moment: object) -> float:
+    # SQLite hands the ledger's UTC timestamps back as naive text or datetimes.
+    value = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
