@@ -1,4 +1,5 @@
-"""Turns a document's bytes (PDF, Office, HTML, CSV, JSON, text, Markdown) into Markdown text."""
+"""Turns a document's bytes (PDF, Office, HTML, CSV, JSON, text, Markdown, reStructuredText)
+into Markdown text."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from resources.text.errors import (
 from resources.text.formats import (
     HTML,
     PDF,
+    RST,
     SUPPORTED_LABELS,
+    TEXT,
     DocumentFormat,
     declared_charset,
     normalise_mime_type,
     resolve_format,
 )
 from resources.text.limits import ExtractionLimits, check_archive, describe_bytes
+from resources.text.markup import plain_text_markdown, rst_markdown
 from resources.text.pdf import PdfNeedsPassword, PdfUnreadable, pdf_text
 from resources.text.quality import decode_text, html_charset, judge_decoded, readable_text
 
@@ -84,7 +88,7 @@ class TextExtractor:
                 limit="text size",
             )
         # All of the text, whatever its format, is judged before anything is kept of it.
-        text = _tidy(readable_text(text, shown))
+        text = _as_markdown(_tidy(readable_text(text, shown)), document_format)
         if not text:
             raise NoTextError(
                 f"{shown} holds no text to index; scanned or image-only pages carry none."
@@ -185,6 +189,15 @@ def _decoded_text(
     decoded = decode_text(content, declared_charset=charset)
     judge_decoded(decoded, shown)
     return decoded.text
+
+
+def _as_markdown(text: str, document_format: DocumentFormat) -> str:
+    """Plain text and reStructuredText written as Markdown; the other formats already are."""
+    if document_format is TEXT:
+        return plain_text_markdown(text)
+    if document_format is RST:
+        return rst_markdown(text).strip()
+    return text
 
 
 def _without_html_comments(text: str) -> str:

@@ -36,8 +36,11 @@ TEXT = DocumentFormat("text", ".txt", "text/plain", is_plain_text=True, is_encod
 MARKDOWN = DocumentFormat(
     "Markdown", ".md", "text/markdown", is_plain_text=True, is_encoded_text=True
 )
+RST = DocumentFormat(
+    "reStructuredText", ".rst", "text/x-rst", is_plain_text=True, is_encoded_text=True
+)
 
-SUPPORTED_LABELS = "PDF, DOCX, PPTX, XLSX, HTML, CSV, JSON, text and Markdown"
+SUPPORTED_LABELS = "PDF, DOCX, PPTX, XLSX, HTML, CSV, JSON, text, Markdown and reStructuredText"
 
 _BY_MIME_TYPE: dict[str, DocumentFormat] = {
     "application/pdf": PDF,
@@ -61,6 +64,8 @@ _BY_MIME_TYPE: dict[str, DocumentFormat] = {
     "application/jsonl": JSON,
     "text/markdown": MARKDOWN,
     "text/x-markdown": MARKDOWN,
+    "text/x-rst": RST,
+    "text/prs.fallenstein.rst": RST,
     "text/plain": TEXT,
 }
 
@@ -80,6 +85,8 @@ _BY_EXTENSION: dict[str, DocumentFormat] = {
     ".markdown": MARKDOWN,
     ".txt": TEXT,
     ".text": TEXT,
+    ".rst": RST,
+    ".rest": RST,
 }
 
 
@@ -101,15 +108,30 @@ def declared_charset(mime_type: str | None) -> str | None:
 def resolve_format(mime_type: str | None, name: str) -> DocumentFormat | None:
     """The format to read a document as, or None when syncrag does not read it.
 
-    A known MIME type wins over the file name; an unknown or generic one (such as
-    `application/octet-stream`) falls back to the extension; any other `text/*` is read as text.
+    A known MIME type wins over the file name, but for `text/plain`, which servers give any
+    text file (a `.md`, a `.rst`), a text format the name names wins; an unknown or generic
+    MIME type (such as `application/octet-stream`) falls back to the extension; any other
+    `text/*` is read as text.
     """
     mime = normalise_mime_type(mime_type)
+    by_name = _format_of_name(name)
+    if mime == "text/plain" and by_name is not None and by_name.is_plain_text:
+        return by_name
     if mime in _BY_MIME_TYPE:
         return _BY_MIME_TYPE[mime]
-    extension = PurePosixPath(name.strip().lower()).suffix
-    if extension in _BY_EXTENSION:
-        return _BY_EXTENSION[extension]
+    if by_name is not None:
+        return by_name
     if mime.startswith("text/"):
         return TEXT
     return None
+
+
+def _format_of_name(name: str) -> DocumentFormat | None:
+    path = PurePosixPath(name.strip().lower())
+    found = _BY_EXTENSION.get(path.suffix)
+    if found is TEXT:
+        # Sphinx publishes its sources as "page.rst.txt" (or "page.md.txt").
+        inner = _BY_EXTENSION.get(PurePosixPath(path.stem).suffix)
+        if inner is RST or inner is MARKDOWN:
+            return inner
+    return found

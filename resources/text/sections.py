@@ -1,9 +1,11 @@
-"""Splits Markdown into sections under its level 1-3 headings, each with its heading path.
+r"""Splits Markdown into sections under its level 1-3 headings, each with its heading path.
 
 One pass over the lines, in time linear in the text. It reads headings and fenced code the way
 langchain's MarkdownHeaderTextSplitter does (with `strip_headers=False`), which syncrag used
 before: that splitter joins each section with `+=`, quadratic in a section's length (a 50 MB
-text without headings ran for minutes). Unlike it, code lines keep their indentation.
+text without headings ran for minutes). Unlike it, code lines keep their indentation, indented
+code (CommonMark's, four spaces in) holds no headings, and the escapes `\#`, `\```` and `\~~~`
+at a line's start read as the plain characters they stand for.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from dataclasses import dataclass, field
 # Heading markers, longest first: "### x" is a level 3 heading, not a level 1 "#" one.
 _MARKERS = (("###", 3), ("##", 2), ("#", 1))
 _LEVELS = 3
+# Indented code starts four spaces in; so deep, a "#" line is not a heading either.
+_CODE_INDENT = 4
+_LIST_ITEM = re.compile(r"(?:[-*+]|[0-9]{1,9}[.)])(?:\s|$)")
+# Backslash escapes of the line starts that would open a heading or a fence ("\# not a title"):
+# what plain text and reStructuredText are written with (see resources/text/markup.py).
+_ESCAPED_STARTS = ("\\#", "\\```", "\\~~~")
 # Tabs are expanded first; every other whitespace but the newline becomes a plain space.
 _ODD_WHITESPACE = re.compile(r"[^\S\n ]")
 
@@ -27,8 +35,44 @@ class _Section:
 
     headings: _Headings
     blocks: list[str] = field(default_factory=list)
-    # The last line of the last block: a heading ending a section merges into the next one.
-    last_line: str = ""
+    # Whether the last block ends on a heading line: then it merges into a deeper section.
+    ends_on_heading: bool = False
+
+
+@dataclass
+class _BlockScan:
+    """What the lines read so far say of the next one: whether, indented, it is code (as in
+    CommonMark: four spaces, not continuing a paragraph or a list item), and whether the last
+    line kept was a heading."""
+
+    after_text: bool = False
+    in_list: bool = False
+    in_code: bool = False
+    on_heading: bool = False
+
+    def indented_code(self, stripped: str, indent: int) -> bool:
+        """Whether this line is indented code; a blank line neither starts nor ends a block."""
+        if not stripped:
+            return False
+        if indent >= _CODE_INDENT and (self.in_code or not (self.after_text or self.in_list)):
+            self.in_code = True
+            self.after_text = self.on_heading = False
+            return True
+        self.in_code = False
+        return False
+
+    def read(self, stripped: str, indent: int, *, is_heading: bool, closes_fence: bool) -> None:
+        """Takes in a line that is not code."""
+        if not stripped:
+            self.after_text = False
+            return
+        # As langchain's splitter did: any "#" line ("#### Deep", "#tag") merges like a heading.
+        self.on_heading = stripped.startswith("#")
+        self.after_text = not (is_heading or closes_fence)
+        if _LIST_ITEM.match(stripped):
+            self.in_list = True
+        elif indent == 0:
+            self.in_list = False
 
 
 def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -47,20 +91,27 @@ def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
     headings: _Headings = (None,) * _LEVELS
     block: list[str] = []
     fence = ""
+    scan = _BlockScan()
 
     def close_block(block_headings: _Headings) -> None:
-        _add_block(sections, "\n".join(block), block[-1], block_headings)
+        _add_block(sections, "\n".join(block), block_headings, ends_on_heading=scan.on_heading)
         block.clear()
 
     for line in text.split("\n"):
         stripped = _printable(line.strip())
+        indent = len(line) - len(line.lstrip(" "))
+        if not fence and scan.indented_code(stripped, indent):
+            # Indented code: a "# comment" in it is no heading, "```" no fence.
+            block.append(_code_line(line[_CODE_INDENT:], _unescaped(stripped)))
+            continue
         was_code = bool(fence)
         fence = _next_fence(fence, stripped)
         if fence:
             # Inside fenced code (opening fence included) every line counts, blank or not.
             block.append(_code_line(line, stripped) if was_code else stripped)
+            scan.after_text = scan.on_heading = False
             continue
-        level = _heading_level(stripped)
+        level = _heading_level(stripped) if indent < _CODE_INDENT else 0
         if level:
             previous = headings
             headings = _with_heading(headings, level, stripped)
@@ -68,9 +119,10 @@ def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
                 close_block(previous)
             block.append(stripped)
         elif stripped:
-            block.append(stripped)
+            block.append(_unescaped(stripped))
         elif block:
             close_block(headings)
+        scan.read(stripped, indent, is_heading=bool(level), closes_fence=was_code)
     if block:
         close_block(headings)
     return [
@@ -79,19 +131,21 @@ def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
     ]
 
 
-def _add_block(sections: list[_Section], block: str, last_line: str, headings: _Headings) -> None:
+def _add_block(
+    sections: list[_Section], block: str, headings: _Headings, *, ends_on_heading: bool
+) -> None:
     current = sections[-1] if sections else None
     if current is not None and (
         current.headings == headings
         # A section that ends on a heading line takes in a deeper heading's section.
-        or (_depth(current.headings) < _depth(headings) and current.last_line.startswith("#"))
+        or (_depth(current.headings) < _depth(headings) and current.ends_on_heading)
     ):
         current.headings = headings
     else:
         current = _Section(headings)
         sections.append(current)
     current.blocks.append(block)
-    current.last_line = last_line
+    current.ends_on_heading = ends_on_heading
 
 
 def _next_fence(fence: str, stripped: str) -> str:
@@ -104,6 +158,11 @@ def _next_fence(fence: str, stripped: str) -> str:
             return "~~~"
         return ""
     return "" if stripped.startswith(fence) else fence
+
+
+def _unescaped(stripped: str) -> str:
+    """The line as Markdown renders it where it starts with an escaped heading or fence mark."""
+    return stripped[1:] if stripped.startswith(_ESCAPED_STARTS) else stripped
 
 
 def _code_line(line: str, stripped: str) -> str:
