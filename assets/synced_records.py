@@ -23,6 +23,9 @@ from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource
 
 SYNC_HEALTH_CHECK = "syncs_healthy"
+# Passes with every pull; the `user_freshness` sensor fails it for a user not pulled for
+# SYNCRAG_STALE_AFTER_HOURS (pipelines/freshness.py).
+FRESHNESS_CHECK = "pulled_recently"
 
 
 class SyncedRecordsConfig(Config):
@@ -45,7 +48,13 @@ class SyncedRecordsConfig(Config):
             SYNC_HEALTH_CHECK,
             asset="synced_records",
             description="No sync of this user is ERRORED (per sync_errored webhook or the API).",
-        )
+        ),
+        user_check(
+            FRESHNESS_CHECK,
+            asset="synced_records",
+            description="The user was pulled within SYNCRAG_STALE_AFTER_HOURS: passes with each "
+            "pull, fails (a warning) when the user_freshness sensor finds the last pull older.",
+        ),
     ],
 )
 def synced_records(
@@ -131,7 +140,13 @@ def pull_user_records(
                     or "all syncs healthy"
                 ),
                 metadata={"errored_syncs": len(errored)},
-            )
+            ),
+            AssetCheckResult(
+                check_name=FRESHNESS_CHECK,
+                passed=True,
+                severity=AssetCheckSeverity.WARN,
+                description=f"pulled {report.total('pages')} pages in {seconds:.1f} s",
+            ),
         ],
     )
 

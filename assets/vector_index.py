@@ -32,7 +32,7 @@ INDEX_CHECK = "index_matches_ledger"
     partitions_def=users_partitions,
     deps=[synced_records],
     group_name="ingest",
-    kinds={"qdrant", "pytorch"},
+    kinds={"qdrant", "onnx"},  # the default runtime; the definitions name the configured one
     description="Chunks of the user's records, embedded once and kept in Qdrant: pending records "
     "are indexed (only new chunk texts embedded), tombstoned ones purged; a new embedding model "
     "or runtime (its own collection) re-indexes the user's records into it.",

@@ -9,6 +9,7 @@ the receiver, the daemon and the webserver started with the same environment sha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Schedule of the full reconcile (deletion safety net).",
     ),
     Setting(
+        "SYNCRAG_STALE_AFTER_HOURS",
+        "2",
+        "Hours after a user's last pull at which its partition's check pulled_recently fails "
+        "(keep it above the incremental poll's interval).",
+    ),
+    Setting(
+        "SYNCRAG_ASSET_OWNERS",
+        None,
+        "Owners of the assets in the Dagster UI, comma-separated: emails or team:<name>.",
+    ),
+    Setting(
+        "SYNCRAG_ASSET_TAGS",
+        None,
+        "Tags of the assets in the Dagster UI, comma-separated key=value pairs.",
+    ),
+    Setting(
+        "SYNCRAG_CODE_GIT_URL",
+        None,
+        "Repository URL (e.g. https://github.com/you/syncrag) the UI's code references link "
+        "to; unset = links to the local source files.",
+    ),
+    Setting("SYNCRAG_CODE_GIT_BRANCH", "main", "Branch or commit of SYNCRAG_CODE_GIT_URL."),
+    Setting(
         "DAGSTER_HOME",
         f"{_HOME_MARK}/dagster",
         "Dagster instance folder (runs, sensor cursors, the run queue's limits) of the CLI, the "
@@ -203,6 +227,11 @@ class Settings:
     run_batch_users: int
     incremental_poll_cron: str
     full_reconcile_cron: str
+    stale_after_hours: int
+    asset_owners: tuple[str, ...]
+    asset_tags: Mapping[str, str]
+    code_git_url: str | None
+    code_git_branch: str
     dagster_home: str
 
     @classmethod
@@ -251,6 +280,11 @@ class Settings:
             run_batch_users=_int(get, "SYNCRAG_RUN_BATCH_USERS", minimum=1, maximum=1000),
             incremental_poll_cron=_required(get, "SYNCRAG_INCREMENTAL_POLL_CRON"),
             full_reconcile_cron=_required(get, "SYNCRAG_FULL_RECONCILE_CRON"),
+            stale_after_hours=_int(get, "SYNCRAG_STALE_AFTER_HOURS", minimum=1),
+            asset_owners=_owners(get, "SYNCRAG_ASSET_OWNERS"),
+            asset_tags=_tags(get, "SYNCRAG_ASSET_TAGS"),
+            code_git_url=get("SYNCRAG_CODE_GIT_URL"),
+            code_git_branch=_required(get, "SYNCRAG_CODE_GIT_BRANCH"),
             dagster_home=_required(get, "DAGSTER_HOME"),
         )
 
@@ -293,6 +327,41 @@ def _share(get: _Getter, name: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise SettingsError(f"Set {name} to a share between 0 and 1 (it is {value}).")
     return value
+
+
+# What Dagster accepts: an owner is an email or team:<name>; a tag's key and value are short
+# names (a key may have one prefix/).
+_OWNER = re.compile(r"^(team:\S+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_TAG_NAME = r"[A-Za-z0-9_.-]{1,63}"
+_TAG_KEY = re.compile(rf"^({_TAG_NAME}/)?{_TAG_NAME}$")
+_TAG_VALUE = re.compile(rf"^{_TAG_NAME}$")
+
+
+def _items(get: _Getter, name: str) -> list[str]:
+    return [item.strip() for item in (get(name) or "").split(",") if item.strip()]
+
+
+def _owners(get: _Getter, name: str) -> tuple[str, ...]:
+    owners = _items(get, name)
+    for owner in owners:
+        if not _OWNER.match(owner):
+            raise SettingsError(
+                f"Set {name} to emails or team:<name>, comma-separated ({owner!r} is neither)."
+            )
+    return tuple(owners)
+
+
+def _tags(get: _Getter, name: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for item in _items(get, name):
+        key, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not _TAG_KEY.match(key) or not _TAG_VALUE.match(value):
+            raise SettingsError(
+                f"Set {name} to key=value pairs, comma-separated, of letters, digits, '_', '-' "
+                f"and '.' ({item!r} is not one)."
+            )
+        tags[key] = value
+    return tags
 
 
 def settings_table() -> str:

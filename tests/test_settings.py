@@ -85,6 +85,10 @@ def test_secrets_are_recorded_as_set_but_not_held() -> None:
         ("SYNCRAG_EMBEDDING_BATCH_SIZE", "many"),
         ("SYNCRAG_RECONCILE_MAX_DELETE_SHARE", "1.5"),
         ("SYNCRAG_RECONCILE_MAX_DELETE_SHARE", "half"),
+        ("SYNCRAG_STALE_AFTER_HOURS", "0"),
+        ("SYNCRAG_ASSET_OWNERS", "ada"),
+        ("SYNCRAG_ASSET_TAGS", "domain"),
+        ("SYNCRAG_ASSET_TAGS", "domain=two words"),
     ],
 )
 def test_a_bad_value_fails_with_one_sentence_naming_the_variable(name: str, value: str) -> None:
@@ -93,6 +97,15 @@ def test_a_bad_value_fails_with_one_sentence_naming_the_variable(name: str, valu
     message = str(caught.value)
     assert message.startswith(f"Set {name}")
     assert "\n" not in message
+
+
+def test_owners_and_tags_are_comma_separated_lists() -> None:
+    settings = Settings.from_env(
+        {"SYNCRAG_ASSET_OWNERS": "ada@example.com, team:search", "SYNCRAG_ASSET_TAGS": "a=1,b/c=x"}
+    )
+    assert settings.asset_owners == ("ada@example.com", "team:search")
+    assert settings.asset_tags == {"a": "1", "b/c": "x"}
+    assert Settings.from_env({}).asset_owners == ()
 
 
 def test_blank_values_fall_back_to_defaults() -> None:

@@ -40,6 +40,7 @@ def test_every_materialization_carries_the_index_size_even_when_nothing_changed(
         assert run.index["points"] == run.index["dagster/row_count"] == points
         assert run.index["ledger_indexed"] == 3
         assert run.index["ledger_pending"] == 0
+        assert run.checks["pulled_recently"].passed
 
     # A deleted file leaves the live rows and the points.
     (emulator.folder("alice") / "note0.md").unlink()

@@ -101,7 +101,7 @@ def test_a_batch_run_reports_each_user_as_its_own_partition_and_goes_on_past_a_f
         if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
     ]
     partition_of: Callable[[Any], str] = lambda evaluation: evaluation.partition  # noqa: E731
-    assert sorted(map(partition_of, checks)) == sorted(["alice", "bob", "carol"] * 2)
+    assert sorted(map(partition_of, checks)) == sorted(["alice", "bob", "carol"] * 3)
     assert all(getattr(c, "passed", False) for c in checks)
 
 
@@ -130,5 +130,6 @@ def test_a_partition_run_reports_its_checks_for_its_partition(
 
     assert {name: c.partition for name, c in run.checks.items()} == {
         "syncs_healthy": "erin",
+        "pulled_recently": "erin",
         "index_matches_ledger": "erin",
     }
