@@ -75,3 +75,20 @@ def test_a_long_heading_line_with_inner_spaces_is_read_at_once() -> None:
     heading = "# a" + " " * 200_000 + "b ##"
 
     assert markdown_sections(heading)[0][1] == ("a" + " " * 200_000 + "b",)
+
+
+def test_escaped_heading_and_fence_marks_read_as_plain_text() -> None:
+    # How plain text reaches the splitter: "\#" is a "#" that opens no heading.
+    sections = markdown_sections("Intro\n\n\\# not a title\n\\```\n\n## Real\n\nText.")
+
+    assert sections == [
+        ("Intro\n\n# not a title\n```", ()),
+        ("## Real\n\nText.", ("Real",)),
+    ]
+
+
+def test_a_heading_indented_four_spaces_is_code_not_a_heading() -> None:
+    [(text, headings)] = markdown_sections("# Top\n\n    # comment\n        nested\n\nAfter.")
+
+    assert headings == ("Top",)
+    assert text == "# Top\n\n# comment\n    nested\n\nAfter."

@@ -125,7 +125,11 @@ class _RstReader:
         """Yields a `.. code-block::` directive's body as fenced code; returns the next line."""
         indent = len(directive.group(1))
         start = position + 1
-        while start < len(self._lines) and _OPTION.match(self._lines[start]):
+        while (
+            start < len(self._lines)
+            and _indent(self._lines[start]) > indent
+            and _OPTION.match(self._lines[start])
+        ):
             start += 1
         end = self._block_end(start, indent)
         yield from _fenced(self._lines[start:end], directive.group(2))
@@ -161,15 +165,15 @@ class _RstReader:
 
 
 def _fenced(body: list[str], language: str) -> Iterator[str]:
-    text = list(body)
-    while text and not text[0]:
-        text.pop(0)
+    """The lines as fenced code, less their common indentation and the blank lines around."""
+    text = [line for line in body if line]
     if not text:
         return
-    margin = min(_indent(line) for line in text if line)
+    first = body.index(text[0])
+    margin = min(_indent(line) for line in text)
     fence = "~~~" if any(line.lstrip().startswith("```") for line in text) else "```"
     yield fence + language
-    yield from (line[margin:] for line in text)
+    yield from (line[margin:] for line in body[first:])
     yield fence
 
 

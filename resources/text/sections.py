@@ -18,6 +18,7 @@ _MARKERS = (("###", 3), ("##", 2), ("#", 1))
 _LEVELS = 3
 # Indented code starts four spaces in; so deep, a "#" line is not a heading either.
 _CODE_INDENT = 4
+_LIST_STARTS = frozenset("-*+0123456789")
 _LIST_ITEM = re.compile(r"(?:[-*+]|[0-9]{1,9}[.)])(?:\s|$)")
 # Backslash escapes of the line starts that would open a heading or a fence ("\# not a title"):
 # what plain text and reStructuredText are written with (see resources/text/markup.py).
@@ -50,15 +51,12 @@ class _BlockScan:
     in_code: bool = False
     on_heading: bool = False
 
-    def indented_code(self, stripped: str, indent: int) -> bool:
-        """Whether this line is indented code; a blank line neither starts nor ends a block."""
-        if not stripped:
-            return False
-        if indent >= _CODE_INDENT and (self.in_code or not (self.after_text or self.in_list)):
+    def indented_code(self) -> bool:
+        """Whether a non-blank line indented four spaces or more is code."""
+        if self.in_code or not (self.after_text or self.in_list):
             self.in_code = True
             self.after_text = self.on_heading = False
             return True
-        self.in_code = False
         return False
 
     def read(self, stripped: str, indent: int, *, is_heading: bool, closes_fence: bool) -> None:
@@ -66,10 +64,11 @@ class _BlockScan:
         if not stripped:
             self.after_text = False
             return
+        self.in_code = False
         # As langchain's splitter did: any "#" line ("#### Deep", "#tag") merges like a heading.
         self.on_heading = stripped.startswith("#")
         self.after_text = not (is_heading or closes_fence)
-        if _LIST_ITEM.match(stripped):
+        if stripped[0] in _LIST_STARTS and _LIST_ITEM.match(stripped):
             self.in_list = True
         elif indent == 0:
             self.in_list = False
@@ -99,8 +98,8 @@ def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
 
     for line in text.split("\n"):
         stripped = _printable(line.strip())
-        indent = len(line) - len(line.lstrip(" "))
-        if not fence and scan.indented_code(stripped, indent):
+        indent = len(line) - len(line.lstrip(" ")) if line.startswith(" ") else 0
+        if indent >= _CODE_INDENT and stripped and not fence and scan.indented_code():
             # Indented code: a "# comment" in it is no heading, "```" no fence.
             block.append(_code_line(line[_CODE_INDENT:], _unescaped(stripped)))
             continue
@@ -109,7 +108,7 @@ def markdown_sections(markdown: str) -> list[tuple[str, tuple[str, ...]]]:
         if fence:
             # Inside fenced code (opening fence included) every line counts, blank or not.
             block.append(_code_line(line, stripped) if was_code else stripped)
-            scan.after_text = scan.on_heading = False
+            scan.after_text = scan.on_heading = scan.in_code = False
             continue
         level = _heading_level(stripped) if indent < _CODE_INDENT else 0
         if level:
