@@ -4,6 +4,8 @@ become heading paths and code, Markdown reads as before. Through extraction and 
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -136,6 +138,23 @@ def test_rst_literal_blocks_are_code_with_their_indentation() -> None:
     assert "def handler():\n    # a nested comment\n    return" in tutorial
     assert "```python\n# pick a handler\nif verbose:\n    level = 10\n```" in handlers
     assert ":linenos:" not in handlers
+
+
+_RST_LINES = [
+    *("Title", "Other title", "=====", "-----", "~~~~~~~~", "text here", "Example::", "::"),
+    *("    code # x", "   indented more", "      deeper", ".. note::", "#. item", "# hash", ""),
+]
+
+
+@given(st.lists(st.sampled_from(_RST_LINES), max_size=30))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_rst_loses_no_word_of_any_text(lines: list[str]) -> None:
+    text = "\n".join(["start", *lines])
+
+    markdown = extract_markdown(text.encode(), mime_type="text/x-rst", name="any")
+    kept = " ".join(section for section, _ in markdown_sections(markdown))
+
+    assert Counter(re.findall(r"[a-z]+", kept)) == Counter(re.findall(r"[a-z]+", text))
 
 
 @pytest.mark.parametrize(
