@@ -17,7 +17,7 @@ from bench.corpus import INTEGRATION, PIPELINE, pipeline_folder
 from bench.latency import write_atomically
 from bench.scale_procs import TreeSampler, window
 from bench.scale_report import ScaleResult
-from bench.scale_stack import ScaleStack
+from bench.scale_stack import PostgresDatabases, ScaleStack
 from bench.stats import percentile
 from ingest import remember_sync
 from resources.embedding import Embedder
@@ -83,12 +83,13 @@ def measure_scale(
     docs_per_user: int,
     backend: str,
     seed: int = 0,
+    postgres: PostgresDatabases | None = None,
     timeout_s: float = 1800.0,
     say: Callable[[str], None] = print,
 ) -> ScaleResult:
     rng = random.Random(seed)
     names = [user_name(i) for i in range(users)]
-    stack = ScaleStack(workdir, repo_root, embedding_backend=backend)
+    stack = ScaleStack(workdir, repo_root, embedding_backend=backend, postgres=postgres)
     for user in names:
         for number in range(docs_per_user):
             path = pipeline_folder(stack.corpus, user) / f"doc-{number}.md"
@@ -147,7 +148,7 @@ def measure_scale(
         users=users,
         docs_per_user=docs_per_user,
         backend=backend,
-        instance="sqlite",
+        instance="sqlite" if postgres is None else "postgresql (instance and state DB)",
         initial_ingest_s=initial_s,
         initial_runs=initial_runs,
         runs=runs.created,

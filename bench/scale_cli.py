@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import tempfile
 from collections.abc import Sequence
@@ -35,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tick-inbox-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-burst", action="store_true", help="only the sensor tick bench")
     parser.add_argument("--skip-tick", action="store_true", help="no sensor tick bench")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=None,
+        help="Dagster's instance and the state DB in fresh databases on this server "
+        "(dropped afterwards), e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     parser.add_argument("--workdir", type=Path, default=None, help="keep scratch files here")
     return parser
@@ -53,10 +61,15 @@ def main(argv: Sequence[str]) -> int:
     bursts: list[ScaleResult] = []
     if not args.skip_burst:
         from bench.scale import measure_scale
+        from bench.scale_stack import PostgresDatabases
 
-        with tempfile.TemporaryDirectory(prefix="syncrag-scale-") as scratch:
+        with contextlib.ExitStack() as scope:
+            scratch = scope.enter_context(tempfile.TemporaryDirectory(prefix="syncrag-scale-"))
             workdir = args.workdir or Path(scratch)
             workdir.mkdir(parents=True, exist_ok=True)
+            postgres = (
+                scope.enter_context(PostgresDatabases(args.postgres)) if args.postgres else None
+            )
             burst = measure_scale(
                 workdir,
                 repo_root=REPO_ROOT,
@@ -64,6 +77,7 @@ def main(argv: Sequence[str]) -> int:
                 docs_per_user=args.docs_per_user,
                 backend=DEFAULT_BACKEND,
                 seed=args.seed,
+                postgres=postgres,
                 say=lambda line: print(line, flush=True),
             )
         bursts.append(burst)
@@ -87,6 +101,8 @@ def main(argv: Sequence[str]) -> int:
     judged = verdicts(bursts, tick_worst, tick_scale)
     payload["targets"] = [vars(v) for v in judged]
     stem = f"scale-{args.users}" if bursts else "scale-tick"
+    if bursts and args.postgres:
+        stem += "-postgres"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{stem}.json").write_text(to_json(payload), encoding="utf-8")
     lines = [f"# Scale: `{command}`", ""]

@@ -49,15 +49,67 @@ class RunSummary:
     run_seconds: list[float]
 
 
+class PostgresDatabases:
+    """Two fresh databases on a PostgreSQL server, Dagster's instance and syncrag's state DB,
+    created on entry and dropped on exit."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server = sa.make_url(server_url)
+        stem = f"syncrag_scale_{secrets.token_hex(6)}"
+        self.dagster_db, self.state_db = f"{stem}_dagster", f"{stem}_state"
+
+    @property
+    def state_url(self) -> str:
+        return self.server.set(database=self.state_db).render_as_string(hide_password=False)
+
+    def dagster_storage_yaml(self) -> str:
+        # psycopg2, as deploy/dagster.yaml explains; the bench's server takes trust auth.
+        return (
+            "storage:\n  postgres:\n    postgres_db:\n      scheme: postgresql+psycopg2\n"
+            f"      hostname: {self.server.host or '127.0.0.1'}\n"
+            f"      port: {self.server.port or 5432}\n"
+            f"      db_name: {self.dagster_db}\n"
+            f"      username: {self.server.username or 'postgres'}\n"
+            f"      password: '{self.server.password or ''}'\n"
+        )
+
+    def _admin(self, sql: str) -> None:
+        engine = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(sql)
+        finally:
+            engine.dispose()
+
+    def __enter__(self) -> PostgresDatabases:
+        for name in (self.dagster_db, self.state_db):
+            self._admin(f'CREATE DATABASE "{name}"')
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in (self.dagster_db, self.state_db):
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class ScaleStack:
     """Receiver, emulator and dagster-daemon over one workdir, started and stopped together."""
 
-    def __init__(self, workdir: Path, repo_root: Path, *, embedding_backend: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        repo_root: Path,
+        *,
+        embedding_backend: str,
+        postgres: PostgresDatabases | None = None,
+    ) -> None:
         self.workdir = workdir
         self.repo_root = repo_root
         self.embedding_backend = embedding_backend
+        self.postgres = postgres
         self.corpus = workdir / "corpus"
-        self.state_url = f"sqlite:///{workdir / 'state.db'}"
+        self.state_url = (
+            postgres.state_url if postgres is not None else f"sqlite:///{workdir / 'state.db'}"
+        )
         self.edge_path = workdir / "qdrant"
         self.dagster_home = workdir / "dagster"
         self.daemon_log = workdir / "dagster-daemon.log"
@@ -92,7 +144,8 @@ class ScaleStack:
 
     def _start_daemon(self, api_url: str) -> None:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        (self.dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+        storage = "" if self.postgres is None else self.postgres.dagster_storage_yaml()
+        (self.dagster_home / "dagster.yaml").write_text(DAGSTER_YAML + storage)
         inherited = {
             k: v for k, v in os.environ.items() if not k.startswith(("SYNCRAG_", "QDRANT_"))
         }
