@@ -145,7 +145,8 @@ def pull_user_records(
                 check_name=FRESHNESS_CHECK,
                 passed=True,
                 severity=AssetCheckSeverity.WARN,
-                description=f"pulled {report.total('pages')} pages in {seconds:.1f} s",
+                description=f"{user_id} pulled now ({report.total('pages')} pages in "
+                f"{seconds:.1f} s)",
             ),
         ],
     )
