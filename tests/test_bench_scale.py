@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 
 import pytest
+import yaml
 
 from bench.scale import small_document, user_name
 from bench.scale_procs import ProcessSeen, process_role, window
 from bench.scale_report import ScaleResult, runs_bound, verdicts
+from bench.scale_stack import PostgresDatabases
 
 
 def _burst(users: int, runs: int, cpu: float, model_cpu: float, p50: float) -> ScaleResult:
@@ -115,3 +117,11 @@ def test_notes_are_distinct_per_user_and_repeatable() -> None:
     assert first == small_document(user_name(1), 0, random.Random(0))
     assert first != small_document(user_name(2), 0, random.Random(0))
     assert small_document("u", 0, random.Random(0), extra="marker zq1").endswith("marker zq1\n")
+
+
+def test_the_postgres_storage_block_names_the_fresh_dagster_database() -> None:
+    databases = PostgresDatabases("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    storage = yaml.safe_load(databases.dagster_storage_yaml())["storage"]["postgres"]["postgres_db"]
+    assert storage["db_name"] == databases.dagster_db != databases.state_db
+    assert storage["scheme"] == "postgresql+psycopg2"
+    assert databases.state_url.endswith(f"/{databases.state_db}")
