@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="syncrag side by side with the model alone and LangChain's indexing API.",
+        epilog="`python -m bench scale --users N`: many users through the live stack "
+        "(see `python -m bench scale --help`).",
     )
     parser.add_argument("--quick", action="store_true", help="a tiny smoke run (1 user x 12 docs)")
     parser.add_argument(
