@@ -6,9 +6,12 @@ import argparse
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
+
+from dagster import BetaWarning
 
 from pipelines.cli.errors import UserError
 from pipelines.settings import SettingsError
@@ -117,6 +120,10 @@ def _register_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.verbose:
+        # Dagster warns about its own beta parameters as it copies definitions: nothing a user of
+        # the CLI can act on (-v shows them).
+        warnings.filterwarnings("ignore", category=BetaWarning)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
