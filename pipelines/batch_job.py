@@ -9,7 +9,8 @@ records errored, or its whole ingest raising) does not stop the others; the run 
 naming the users that failed. Why this and not Dagster's ranged runs: see docs/design.md.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
@@ -136,3 +137,9 @@ def batch_run_config(users: list[str], *, full_reconcile: bool = False) -> dict[
     return {
         "ops": {"ingest_users_op": {"config": {"users": users, "full_reconcile": full_reconcile}}}
     }
+
+
+def batch_users(run_config: Mapping[str, Any]) -> list[str]:
+    """The users an `ingest_users` run's config names ([] for any other run config)."""
+    users = run_config.get("ops", {}).get("ingest_users_op", {}).get("config", {}).get("users")
+    return [u for u in users if isinstance(u, str)] if isinstance(users, list) else []

@@ -16,12 +16,6 @@ from pipelines.jobs import FULL_RECONCILE_RUN_CONFIG, INGEST_JOB_NAME
 DEFAULT_BATCH_USERS = 25
 
 
-def user_tag(user: str) -> str:
-    """The tag key a batch run carries for each of its users (value "1"), so that the runs that
-    touched a user can be found; a hash, since a user id need not be a valid tag key."""
-    return f"syncrag/user-{hashlib.sha256(user.encode('utf-8')).hexdigest()[:16]}"
-
-
 @dataclass(frozen=True)
 class UserWork:
     """A user with work to do, what makes this request for it unique (its run key), and tags
@@ -75,7 +69,6 @@ def ingest_run_requests(
                     **tags,
                     "syncrag/users": str(len(batch)),
                     "syncrag/first_user": batch[0].user,
-                    **{user_tag(w.user): "1" for w in batch},
                 },
             )
         )

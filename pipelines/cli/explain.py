@@ -25,14 +25,17 @@ from ingest.explain import (
     explain_record,
     find_record,
 )
+from pipelines.batch_job import BATCH_JOB_NAME, batch_users
 from pipelines.cli import runtime
 from pipelines.cli.errors import UserError
-from pipelines.run_batches import user_tag
 from resources.state import LedgerRecord
 
 # Runs of the partition read from the instance, newest first: enough to find the one that first
 # pulled a record of a busy user without reading the whole run history.
 RUNS_READ = 500
+# Batch runs read to find those that covered the user: at 25 users a run, the last 2,000 runs
+# cover a few rounds of every user of a large deployment.
+BATCH_RUNS_READ = 2000
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,10 +84,19 @@ def _partition_runs(user: str) -> list[RunInfo]:
     """Runs of the user's partition and batch runs that covered the user, newest first."""
     runtime.ensure_dagster_home()
     with DagsterInstance.get() as instance:
-        records = [
+        records = list(
+            instance.get_run_records(
+                filters=RunsFilter(tags={"dagster/partition": user}), limit=RUNS_READ
+            )
+        )
+        # Batch runs name their users in their config, not in tags (25 tags a run would crowd
+        # the UI's runs list): the latest ones are read and kept where they name the user.
+        records += [
             record
-            for tags in ({"dagster/partition": user}, {user_tag(user): "1"})
-            for record in instance.get_run_records(filters=RunsFilter(tags=tags), limit=RUNS_READ)
+            for record in instance.get_run_records(
+                filters=RunsFilter(job_name=BATCH_JOB_NAME), limit=BATCH_RUNS_READ
+            )
+            if user in batch_users(record.dagster_run.run_config)
         ]
     records.sort(key=lambda r: r.create_timestamp, reverse=True)
     return [_run_info(r) for r in records[:RUNS_READ]]

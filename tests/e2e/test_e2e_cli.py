@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, Definitions
 
+from assets import synced_records, vector_index
+from pipelines.batch_job import BATCH_JOB_NAME, batch_run_config, ingest_users_job
+from pipelines.cli import runtime
 from pipelines.cli.main import main
+from pipelines.partitions import USERS_PARTITIONS_NAME
 from resources.state import StateStore
 from tests.e2e.harness import (
     WEBHOOK_SECRET,
@@ -184,3 +188,30 @@ def test_query_hits_keep_their_indent_when_they_wrap(
     assert len(block) >= 3  # heading, url, and text wrapped over more than one line
     assert all(line.startswith("     ") for line in block)
     assert max(len(line) for line in lines) <= 80
+
+
+def test_explain_lists_the_batch_runs_that_covered_the_user(
+    wired: tuple[Emulator, Syncrag], capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, syncrag = wired
+    for user in ("alice", "bob"):
+        emulator.write(user, "docs/plan.md", PLAN)
+        emulator.enable(syncrag.state, user)
+    job = Definitions(
+        assets=[synced_records, vector_index], jobs=[ingest_users_job], resources=syncrag.resources
+    ).resolve_job_def(BATCH_JOB_NAME)
+    runtime.ensure_dagster_home()  # the instance the CLI reads, as `syncrag ingest` makes it
+    with DagsterInstance.get() as instance:
+        instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice", "bob"])
+        batch = job.execute_in_process(
+            instance=instance, run_config=batch_run_config(["alice", "bob"])
+        )
+        other = job.execute_in_process(instance=instance, run_config=batch_run_config(["bob"]))
+    capsys.readouterr()
+
+    story = _explain(capsys, "--user", "alice", "docs/plan.md")
+
+    runs = [run["run_id"] for run in story["runs"]]
+    assert runs == [batch.run_id]  # bob's batch did not cover alice
+    assert other.run_id not in runs
+    assert story["first_pulled_by"] == batch.run_id
