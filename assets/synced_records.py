@@ -17,7 +17,14 @@ from pydantic import Field
 from assets.index_size import synced_records_size
 from assets.partitions import user_check, users_partitions
 from assets.run_guard import StepContext, one_ingest_per_user
-from ingest import PullReport, ReconcileReport, pull_user, reconcile_sync, refresh_syncs
+from ingest import (
+    PullReport,
+    ReconcileReport,
+    SyncPullReport,
+    pull_user,
+    reconcile_sync,
+    refresh_syncs,
+)
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource
 from resources.sync_api_resource import SyncApiResource
@@ -133,13 +140,10 @@ def pull_user_records(
         check_results=[
             AssetCheckResult(
                 check_name=SYNC_HEALTH_CHECK,
-                passed=not errored,
+                passed=bool(report.syncs) and not errored,
                 severity=AssetCheckSeverity.ERROR,
-                description=(
-                    "; ".join(f"{s.integration}/{s.pipeline}: {s.skipped_reason}" for s in errored)
-                    or "all syncs healthy"
-                ),
-                metadata={"errored_syncs": len(errored)},
+                description=_health(user_id, report, errored),
+                metadata={"syncs": len(report.syncs), "errored_syncs": len(errored)},
             ),
             AssetCheckResult(
                 check_name=FRESHNESS_CHECK,
@@ -149,6 +153,19 @@ def pull_user_records(
                 f"{seconds:.1f} s)",
             ),
         ],
+    )
+
+
+def _health(user_id: str, report: PullReport, errored: list[SyncPullReport]) -> str:
+    if not report.syncs:
+        # A partition added by hand (the UI, `syncrag ingest --user`) for a user without a sync.
+        return (
+            f"{user_id} has no sync at the Sync API: enable one (syncrag enable --user "
+            f"{user_id} --integration ...) or delete the partition."
+        )
+    return (
+        "; ".join(f"{s.integration}/{s.pipeline}: {s.skipped_reason}" for s in errored)
+        or "all syncs healthy"
     )
 
 

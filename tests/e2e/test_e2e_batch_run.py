@@ -133,3 +133,16 @@ def test_a_partition_run_reports_its_checks_for_its_partition(
         "pulled_recently": "erin",
         "index_matches_ledger": "erin",
     }
+
+
+def test_a_partition_whose_user_has_no_sync_fails_its_health_check(
+    emulator: Emulator, syncrag: Syncrag
+) -> None:
+    run = syncrag.ingest("frank")  # added by hand, as from the UI: no sync at the API
+
+    health = run.checks["syncs_healthy"]
+    assert not health.passed
+    assert health.description == (
+        "frank has no sync at the Sync API: enable one (syncrag enable --user frank "
+        "--integration ...) or delete the partition."
+    )
