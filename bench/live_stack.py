@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from bench.corpus import pipeline_folder
+from bench.daemon_process import start_daemon, stop_daemon
 from bench.latency_phases import RunTiming
 from bench.stack import PROJECT_ID
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
@@ -115,28 +114,10 @@ class LiveStack:
         }
         for name in ("SYNCRAG_SENSOR_INTERVAL_SECONDS", "QDRANT_URL", "SYNCRAG_SIGNING_KEY"):
             env.pop(name, None)  # the default sensor interval and the embedded store
-        daemon = Path(sys.executable).with_name("dagster-daemon")
-        with self.daemon_log.open("wb") as log:
-            self._daemon = subprocess.Popen(
-                [str(daemon), "run", "-w", str(self.repo_root / "workspace.yaml")],
-                cwd=self.repo_root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self._daemon = start_daemon(self.repo_root, env, self.daemon_log)
 
     def _stop_daemon(self) -> None:
-        daemon = self._daemon
-        if daemon is None or daemon.poll() is not None:
-            return
-        # The daemon's own session: its code server and run processes stop with it.
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=30)
+        stop_daemon(self._daemon)
 
     def daemon_alive(self) -> bool:
         return self._daemon is not None and self._daemon.poll() is None

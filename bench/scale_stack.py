@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from bench.daemon_process import start_daemon, stop_daemon
 from bench.live_stack import DAGSTER_YAML
 from bench.stack import PROJECT_ID
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
@@ -163,28 +162,10 @@ class ScaleStack:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }
-        daemon = Path(sys.executable).with_name("dagster-daemon")
-        with self.daemon_log.open("wb") as log:
-            self.daemon = subprocess.Popen(
-                [str(daemon), "run", "-w", str(self.repo_root / "workspace.yaml")],
-                cwd=self.repo_root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.daemon = start_daemon(self.repo_root, env, self.daemon_log)
 
     def stop_daemon(self) -> None:
-        daemon = self.daemon
-        if daemon is None or daemon.poll() is not None:
-            return
-        # The daemon leads its own session: its code server and run processes stop with it.
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=30)
+        stop_daemon(self.daemon)
 
     def daemon_alive(self) -> bool:
         return self.daemon is not None and self.daemon.poll() is None
