@@ -26,6 +26,9 @@ PID_TAG = "syncrag/pid"
 PROCESS_START_TAG = "syncrag/process_start"
 BOOT_TAG = "syncrag/boot_id"
 
+# Runs this process has tagged with its identity (a run runs in one process).
+_TAGGED_RUNS: set[str] = set()
+
 # An asset's step (one user) or a batch run's op (many users, one after another).
 StepContext = AssetExecutionContext | OpExecutionContext
 
@@ -34,7 +37,11 @@ StepContext = AssetExecutionContext | OpExecutionContext
 def one_ingest_per_user(context: StepContext, store: StateStore, user_id: str) -> Iterator[None]:
     """Tags the run with its process, then holds the user's ingest lock for the block, saying
     who holds it while it waits."""
-    context.instance.add_run_tags(context.run.run_id, process_tags())
+    run_id = context.run.run_id
+    # Once per run in this process: a batch run's steps for 25 users need not write 50 times.
+    if run_id not in _TAGGED_RUNS:
+        context.instance.add_run_tags(run_id, process_tags())
+        _TAGGED_RUNS.add(run_id)
 
     def report(holder: LockHolder | None, waited: float) -> None:
         who = holder.describe() if holder else "another ingest"
@@ -43,7 +50,7 @@ def one_ingest_per_user(context: StepContext, store: StateStore, user_id: str) -
             f"waiting for {user_id}'s ingest lock, held by {who}; waited {waited:.0f} s so far"
         )
 
-    with store.user_lock(user_id, holder=f"run {context.run.run_id}", on_wait=report):
+    with store.user_lock(user_id, holder=f"run {run_id}", on_wait=report):
         yield
 
 
