@@ -1,10 +1,14 @@
 """The peer a user would pick instead: LangChain's indexing API over a Qdrant vector store.
 
-`langchain_core.indexing.index` with `cleanup="incremental"`, one record manager namespace per
-user, a `langchain_qdrant.QdrantVectorStore` on qdrant-client's in-memory mode, the same model
-(through a small `Embeddings` adapter) and the same chunks (syncrag's `MarkdownChunker`).
+`langchain_core.indexing.index` with `cleanup="full"` (the mode LangChain's docs give for a
+whole corpus fed on every pass) or `cleanup="incremental"` (the common mistake when the whole
+corpus is fed: it re-embeds chunks of documents that straddle a batch and never deletes a
+document that is no longer fed), one record manager namespace per user, a
+`langchain_qdrant.QdrantVectorStore` on qdrant-client's in-memory mode, the same model (through
+a small `Embeddings` adapter) and the same chunks (syncrag's `MarkdownChunker`).
 `SQLRecordManager` lives in langchain-community, which is not installed, so the record manager
 is langchain-core's `InMemoryRecordManager` (same protocol; bookkeeping in a dict, not SQLite).
+The types every peer shares (`PeerDocument`, `PeerRun`, `Peer`) live here too.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Literal, Protocol
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -58,6 +63,28 @@ class PeerRun:
     skipped: int
     deleted_points_left: int | None = None
     split_seconds: float = 0.0  # of `seconds`: chunking with syncrag's MarkdownChunker
+    key: str = ""  # which peer: see `Peer.key`
+    settings: str = ""  # the settings it ran with, as the report labels it
+    cpu_seconds: float | None = None  # this process's CPU seconds during the pass
+    # True when its embeddings came from vectors syncrag had already computed (the 10x corpus's
+    # initial ingest, which is set-up there, not a measurement): its time is not the model's.
+    cached_vectors: bool = False
+
+
+class Peer(Protocol):
+    """What the scenarios need of a peer: index everything fed, count what is left, close."""
+
+    key: str
+    settings: str
+
+    def index(self, documents: Mapping[str, Sequence[PeerDocument]]) -> PeerRun: ...
+
+    def points_of(self, sources: Mapping[str, set[str]]) -> int: ...
+
+    def close(self) -> None: ...
+
+
+Cleanup = Literal["full", "incremental"]
 
 
 class CountingEmbeddings(Embeddings):
@@ -76,7 +103,7 @@ class CountingEmbeddings(Embeddings):
 
 
 class LangChainPeer:
-    """One peer configuration (a batch size) with its own collection and record managers."""
+    """One peer configuration (cleanup mode, batch size) with its own collection and managers."""
 
     def __init__(
         self,
@@ -85,10 +112,16 @@ class LangChainPeer:
         chunker: MarkdownChunker,
         dimension: int,
         batch_size: int = 100,
+        cleanup: Cleanup = "full",
         name: str | None = None,
     ) -> None:
-        self.name = name or f"langchain (batch_size={batch_size})"
+        self.key = f"langchain-{cleanup}"
+        self.settings = f'LangChain index(), cleanup="{cleanup}", batch_size={batch_size}' + (
+            " (the common mistake: the whole corpus fed each pass)" if cleanup != "full" else ""
+        )
+        self.name = name or f"langchain {cleanup} (batch_size={batch_size})"
         self.batch_size = batch_size
+        self.cleanup: Cleanup = cleanup
         self._chunker = chunker
         self._embeddings = CountingEmbeddings(encode)
         self._client = QdrantClient(location=":memory:")
@@ -107,7 +140,7 @@ class LangChainPeer:
         before = self._embeddings.documents_embedded
         totals = {"num_added": 0, "num_updated": 0, "num_deleted": 0, "num_skipped": 0}
         split_seconds = 0.0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for user, docs in sorted(documents.items()):
             split_started = time.perf_counter()
             chunks = self._split(user, docs)
@@ -121,12 +154,12 @@ class LangChainPeer:
                     self._manager(user),
                     self._store,
                     batch_size=self.batch_size,
-                    cleanup="incremental",
+                    cleanup=self.cleanup,
                     source_id_key="source",
                 )
             for key in totals:
                 totals[key] += int(result[key])
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         return PeerRun(
             name=self.name,
             batch_size=self.batch_size,
@@ -137,6 +170,9 @@ class LangChainPeer:
             deleted=totals["num_deleted"],
             skipped=totals["num_skipped"],
             split_seconds=split_seconds,
+            key=self.key,
+            settings=self.settings,
+            cpu_seconds=cpu,
         )
 
     def points_of(self, sources: Mapping[str, set[str]]) -> int:
