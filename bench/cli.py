@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = BenchConfig()
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="syncrag side by side with the model alone and LangChain's indexing API.",
+        description="syncrag side by side with the model alone, LangChain's indexing API and "
+        "LlamaIndex's IngestionPipeline.",
         epilog="`python -m bench scale --users N`: many users through the live stack "
         "(see `python -m bench scale --help`).",
     )
@@ -32,6 +33,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", type=int, default=defaults.users)
     parser.add_argument("--docs-per-user", type=int, default=defaults.docs_per_user)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=defaults.rounds,
+        help=f"rounds per corpus, each in another order (default {defaults.rounds})",
+    )
+    parser.add_argument(
+        "--large-scale",
+        type=int,
+        default=defaults.change_scale,
+        help="the change scenarios again on this many times the synthetic documents "
+        f"(default {defaults.change_scale})",
+    )
+    parser.add_argument(
+        "--large-rounds",
+        type=int,
+        default=defaults.rounds_large,
+        help=f"rounds on the large corpus (default {defaults.rounds_large}; 0 skips it)",
+    )
+    parser.add_argument(
+        "--python-docs-limit",
+        type=int,
+        default=defaults.python_docs_limit,
+        help="reST pages of python3.11-doc in the python-docs corpus, where installed "
+        f"(default {defaults.python_docs_limit})",
+    )
     parser.add_argument(
         "--latency-changes",
         type=int,
@@ -69,13 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
-    if args.scale < 1 or args.users < 1 or args.docs_per_user < 1:
-        raise SystemExit("--scale, --users and --docs-per-user must be at least 1")
+    if min(args.scale, args.users, args.docs_per_user, args.rounds, args.python_docs_limit) < 1:
+        raise SystemExit(
+            "--scale, --users, --docs-per-user, --rounds and --python-docs-limit must be at least 1"
+        )
+    if args.large_rounds < 0 or args.large_scale < 1:
+        raise SystemExit("--large-rounds must be at least 0 and --large-scale at least 1")
     config = BenchConfig(
         users=args.users,
         docs_per_user=args.docs_per_user,
         seed=args.seed,
         scale=args.scale,
+        rounds=args.rounds,
+        change_scale=args.large_scale,
+        rounds_large=args.large_rounds,
+        python_docs_limit=args.python_docs_limit,
         latency_changes=args.latency_changes,
         memory_embedder=args.memory_embedder,
         embedding_backend=args.embedding_backend,
@@ -87,7 +122,14 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     )
     if args.quick:
         config = replace(
-            config, quick=True, users=1, docs_per_user=12, latency_changes=3, python_docs_limit=8
+            config,
+            quick=True,
+            users=1,
+            docs_per_user=12,
+            latency_changes=3,
+            python_docs_limit=min(args.python_docs_limit, 8),
+            rounds=min(args.rounds, 2),
+            rounds_large=min(args.large_rounds, 1),
         )
     return config
 

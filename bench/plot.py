@@ -10,33 +10,62 @@ matplotlib.use("Agg")  # files only: no display on a benchmark machine
 
 import matplotlib.pyplot as plt
 
-from bench.results import BenchResults, ScenarioResult
+from bench.peer_set import LANGCHAIN_FULL, LANGCHAIN_INCREMENTAL, LLAMAINDEX
+from bench.results import BenchResults
+from bench.rounds import Spread
+from bench.summary import ScenarioSummary, summarise
 
-SERIES = ("syncrag", "model alone (ceiling)", "LangChain b=100", "LangChain b=1000")
-COLOURS = ("#1f77b4", "#7f7f7f", "#d62728", "#ff9896")
+SERIES = (
+    "syncrag",
+    "model alone (ceiling)",
+    'LangChain cleanup="full"',
+    "LlamaIndex UPSERTS_AND_DELETE",
+    'LangChain cleanup="incremental"',
+)
+PEERS = (LANGCHAIN_FULL, LLAMAINDEX, LANGCHAIN_INCREMENTAL)
+COLOURS = ("#1f77b4", "#7f7f7f", "#d62728", "#2ca02c", "#ff9896")
 MISSING = float("nan")  # matplotlib draws no bar for NaN
 
 
-def _times(s: ScenarioResult) -> list[float]:
-    peers = [s.peer(100), s.peer(1000)]
-    ceiling = s.ceiling_seconds if s.ceiling_seconds is not None else MISSING
-    return [s.syncrag.seconds, ceiling] + [p.seconds if p else MISSING for p in peers]
+def _median(value: Spread | None) -> float:
+    return MISSING if value is None else value.median
 
 
-def _embeddings(s: ScenarioResult) -> list[float]:
-    # The ceiling embeds exactly syncrag's texts by construction: no bar of its own.
-    peers = [s.peer(100), s.peer(1000)]
-    return [float(s.syncrag.embeddings), MISSING] + [
-        float(p.embeddings) if p else MISSING for p in peers
+def _times(s: ScenarioSummary) -> list[float]:
+    row = [
+        _median(s.over(lambda r: r.syncrag.seconds)),
+        _median(s.over(lambda r: r.ceiling_seconds)),
     ]
+    for key in PEERS:
+        row.append(
+            _median(
+                s.over(
+                    lambda r, k=key: (
+                        p.seconds if (p := r.peer(k)) is not None and not p.cached_vectors else None
+                    )
+                )
+            )
+        )
+    return row
+
+
+def _embeddings(s: ScenarioSummary) -> list[float]:
+    # The ceiling embeds exactly syncrag's texts by construction: no bar of its own.
+    row = [_median(s.over(lambda r: float(r.syncrag.embeddings))), MISSING]
+    for key in PEERS:
+        row.append(
+            _median(s.over(lambda r, k=key: float(p.embeddings) if (p := r.peer(k)) else None))
+        )
+    return row
 
 
 def write_plot(results: BenchResults, path: Path) -> None:
     """Bars of wall time and of embeddings per scenario of the first corpus, plus latency."""
-    corpus = results.scenarios[0].corpus if results.scenarios else None
-    scenarios = [s for s in results.scenarios if s.corpus == corpus]
+    summaries = summarise(results.scenarios)
+    corpus = summaries[0].corpus if summaries else None
+    scenarios = [s for s in summaries if s.corpus == corpus]
     figure, axes = plt.subplots(1, 3, figsize=(15, 4.2), dpi=80)
-    width = 0.2
+    width = 0.16
     positions = range(len(scenarios))
     for panel, (title, values, log) in enumerate(
         (
@@ -47,7 +76,7 @@ def write_plot(results: BenchResults, path: Path) -> None:
         axis = axes[panel]
         for k, (name, colour) in enumerate(zip(SERIES, COLOURS, strict=True)):
             axis.bar(
-                [p + (k - 1.5) * width for p in positions],
+                [p + (k - 2) * width for p in positions],
                 [row[k] for row in values],
                 width,
                 label=name,

@@ -40,11 +40,13 @@ class DelegatingEmbedder(Embedder):
 class RecordingEmbedder(DelegatingEmbedder):
     """Delegates to `inner`; keeps every text embedded and the seconds spent embedding."""
 
-    def __init__(self, inner: Embedder) -> None:
+    def __init__(self, inner: Embedder, *, keep_vectors: bool = False) -> None:
         super().__init__(inner)
         self.texts: list[str] = []
         self.seconds = 0.0
         self.calls = 0
+        # text -> vector of everything embedded while set (see bench.vector_cache)
+        self.vectors: dict[str, list[float]] | None = {} if keep_vectors else None
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -54,6 +56,8 @@ class RecordingEmbedder(DelegatingEmbedder):
         self.seconds += time.perf_counter() - started
         self.calls += 1
         self.texts.extend(texts)
+        if self.vectors is not None:
+            self.vectors.update(zip(texts, vectors, strict=True))
         return vectors
 
     def take(self) -> tuple[list[str], float, int]:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bench.results import BenchResults, ScenarioResult, TargetResult
+from bench.peer_set import REFERENCE_PEER
+from bench.results import BenchResults, TargetResult
+from bench.rounds import Spread
+from bench.summary import ScenarioSummary, summarise
 
-PEER_BATCHES = (100, 1000)
 EXTRACT_CHUNK_NOTE = (
     "\\* Measured apart, single-threaded: extracting the documents the scenario changed (to "
-    "hand the peers their input), and chunking every live document (inside the b=100 peer, "
-    "which re-splits all of them on every pass). syncrag extracts and chunks only changed "
-    "documents, in its reader thread, overlapped with embedding: in the initial row both "
-    "columns are the non-model work syncrag overlaps with the model."
+    "hand the peers their input), and chunking inside the peer "
+    f"{REFERENCE_PEER}, which re-splits every live document on every pass. syncrag extracts "
+    "and chunks only changed documents, in its reader thread, overlapped with embedding: in "
+    "the initial row both columns are the non-model work syncrag overlaps with the model."
+)
+SPREAD_NOTE = (
+    "Times are medians over the rounds with [lowest-highest]; ratios are taken within each "
+    "round, then their median and range. A count that differed between rounds shows each value."
 )
 MEMORY_METHOD = (
     "Each size is ingested by a fresh process (`python -m bench.memory_child`) that reports its "
@@ -35,6 +41,19 @@ def seconds(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def spread_seconds(value: Spread | None) -> str:
+    if value is None:
+        return "-"
+    digits = 2 if value.high < 10 else 1
+    return value.text("", digits)
+
+
+def spread_times(value: Spread | None) -> str:
+    if value is None:
+        return "-"
+    return value.text("x", 2 if value.high < 100 else 0)
 
 
 def times(value: float | None) -> str:
@@ -65,11 +84,14 @@ def render_markdown(results: BenchResults) -> str:
         "at end (the cores are shared: other work inflates every time here alike)",
         "",
     ]
-    for corpus in dict.fromkeys(s.corpus for s in results.scenarios):
-        scenarios = [s for s in results.scenarios if s.corpus == corpus]
+    summaries = summarise(results.scenarios)
+    for corpus in dict.fromkeys(s.corpus for s in summaries):
+        scenarios = [s for s in summaries if s.corpus == corpus]
         lines += [f"## Scenarios: {corpus}", "", results.corpora.get(corpus, ""), ""]
         lines += [*_syncrag_table(scenarios), "", EXTRACT_CHUNK_NOTE, ""]
-        lines += [*_side_by_side_table(scenarios), ""]
+        lines += [*_ceiling_table(scenarios), ""]
+        lines += [*_peers_table(scenarios), "", SPREAD_NOTE, ""]
+        lines += [*_rounds_table(scenarios), ""]
     for corpus, note in results.corpora.items():
         if corpus not in {s.corpus for s in results.scenarios}:
             lines += [f"## Scenarios: {corpus}", "", f"Skipped: {note}", ""]
@@ -81,23 +103,26 @@ def render_markdown(results: BenchResults) -> str:
     return "\n".join(lines)
 
 
-def _syncrag_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
+def _syncrag_table(scenarios: Sequence[ScenarioSummary]) -> list[str]:
     rows = [
         [
             s.scenario,
-            str(s.documents_changed),
-            seconds(s.syncrag.seconds),
-            str(s.syncrag.embeddings),
-            str(s.syncrag.chunks_reused),
-            str(s.syncrag.points_upserted),
-            str(s.syncrag.points_deleted),
-            seconds(s.syncrag.model_seconds),
-            f"{s.syncrag.model_share:.0%}" if s.syncrag.model_share is not None else "-",
-            seconds(s.syncrag.seconds_reading),
-            seconds(s.extraction_seconds),
-            seconds(peer.split_seconds) if (peer := s.peer(100)) else "-",
-            f"{s.syncrag.peak_rss_mib:.0f}",
-            "-" if s.load_average is None else f"{s.load_average:.1f}",
+            str(s.first.documents_changed),
+            spread_seconds(s.over(lambda r: r.syncrag.seconds)),
+            s.counts(lambda r: r.syncrag.embeddings),
+            s.counts(lambda r: r.syncrag.chunks_reused),
+            s.counts(lambda r: r.syncrag.points_upserted),
+            s.counts(lambda r: r.syncrag.points_deleted),
+            spread_seconds(s.over(lambda r: r.syncrag.model_seconds)),
+            _share(s.over(lambda r: r.syncrag.model_share)),
+            spread_seconds(s.over(lambda r: r.syncrag.seconds_reading)),
+            spread_seconds(s.over(lambda r: r.syncrag.cpu_seconds)),
+            spread_seconds(s.over(lambda r: r.syncrag.helper_cpu_seconds)),
+            spread_seconds(s.over(lambda r: r.extraction_seconds)),
+            spread_seconds(
+                s.over(lambda r: p.split_seconds if (p := r.peer(REFERENCE_PEER)) else None)
+            ),
+            f"{m.median:.0f}" if (m := s.over(lambda r: r.syncrag.peak_rss_mib)) else "-",
         ]
         for s in scenarios
     ]
@@ -112,40 +137,108 @@ def _syncrag_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
         "model s",
         "in model",
         "waited on reads s",
+        "CPU s",
+        "helpers' CPU s",
         "extract s*",
         "chunk s*",
         "peak RSS MiB",
-        "load (1 min)",
     ]
     return table(header, rows)
 
 
-def _side_by_side_table(scenarios: Sequence[ScenarioResult]) -> list[str]:
-    header = ["scenario", "syncrag s", "ceiling s", "syncrag / ceiling", "same, CPU s"]
-    for batch in PEER_BATCHES:
-        header += [f"LangChain b={batch} s", "its embeddings", "speed-up"]
-    header.append("deleted docs' points left (syncrag / b=100 / b=1000)")
+def _share(value: Spread | None) -> str:
+    return "-" if value is None else f"{value.median:.0%}"
+
+
+def _ceiling_table(scenarios: Sequence[ScenarioSummary]) -> list[str]:
+    header = [
+        "scenario",
+        "syncrag s",
+        "model alone s",
+        "syncrag / model alone",
+        "same, CPU s (helpers included)",
+        "ceiling's texts = syncrag's",
+    ]
+    rows = []
+    for s in scenarios:
+        matches = [r.ceiling_texts_match for r in s.rounds if r.ceiling_texts_match is not None]
+        rows.append(
+            [
+                s.scenario,
+                spread_seconds(s.over(lambda r: r.syncrag.seconds)),
+                spread_seconds(s.over(lambda r: r.ceiling_seconds)),
+                spread_times(s.over(lambda r: r.ceiling_ratio)),
+                spread_times(s.over(lambda r: r.ceiling_cpu_ratio)),
+                f"{sum(matches)} of {len(matches)} rounds" if matches else "-",
+            ]
+        )
+    return table(header, rows)
+
+
+def _peers_table(scenarios: Sequence[ScenarioSummary]) -> list[str]:
+    header = [
+        "scenario",
+        "system",
+        "s",
+        "embedded",
+        "its time / syncrag's",
+        "CPU s",
+        "deleted docs' points left",
+    ]
     rows: list[list[str]] = []
     for s in scenarios:
-        row = [
-            s.scenario,
-            seconds(s.syncrag.seconds),
-            seconds(s.ceiling_seconds),
-            times(s.ceiling_ratio),
-            times(s.ceiling_cpu_ratio),
-        ]
-        for batch in PEER_BATCHES:
-            peer = s.peer(batch)
-            row += (
-                [seconds(peer.seconds), str(peer.embeddings), times(s.speedup_over(batch))]
-                if peer
-                else ["-", "-", "-"]
+        rows.append(
+            [
+                s.scenario,
+                "syncrag",
+                spread_seconds(s.over(lambda r: r.syncrag.seconds)),
+                s.counts(lambda r: r.syncrag.embeddings),
+                "1x",
+                spread_seconds(s.over(lambda r: r.syncrag.total_cpu_seconds)),
+                s.counts(lambda r: r.syncrag.deleted_points_left),
+            ]
+        )
+        for key in s.peer_keys():
+            runs = s.peer_runs(key)
+            cached = any(p.cached_vectors for p in runs)
+            rows.append(
+                [
+                    s.scenario,
+                    s.peer_settings(key),
+                    "(syncrag's vectors)"
+                    if cached
+                    else spread_seconds(
+                        s.over(lambda r, k=key: p.seconds if (p := r.peer(k)) else None)
+                    ),
+                    s.counts(lambda r, k=key: p.embeddings if (p := r.peer(k)) else None),
+                    spread_times(s.over(lambda r, k=key: r.speedup_over(k))),
+                    "-"
+                    if cached
+                    else spread_seconds(
+                        s.over(lambda r, k=key: p.cpu_seconds if (p := r.peer(k)) else None)
+                    ),
+                    s.counts(lambda r, k=key: p.deleted_points_left if (p := r.peer(k)) else None),
+                ]
             )
-        left = [s.syncrag.deleted_points_left] + [
-            p.deleted_points_left for b in PEER_BATCHES if (p := s.peer(b))
+    return table(header, rows)
+
+
+def _rounds_table(scenarios: Sequence[ScenarioSummary]) -> list[str]:
+    """Per round: the order the systems ran in, and the load average as each scenario began."""
+    if not scenarios:
+        return []
+    header = ["round", "order", *(f"load at {s.scenario}" for s in scenarios)]
+    rows = []
+    for number in range(max(len(s.rounds) for s in scenarios)):
+        measured = {s.scenario: r for s in scenarios for r in s.rounds if r.round == number}
+        order = next((r.order for r in measured.values() if r.order), [])
+        loads = [
+            "-"
+            if (r := measured.get(s.scenario)) is None or r.load_average is None
+            else f"{r.load_average:.2f}"
+            for s in scenarios
         ]
-        row.append(" / ".join("-" if n is None else str(n) for n in left))
-        rows.append(row)
+        rows.append([str(number + 1), ", ".join(order), *loads])
     return table(header, rows)
 
 

@@ -30,8 +30,18 @@ class SyncragRun:
     seconds_storing: float
     peak_rss_mib: float
     deleted_points_left: int | None = None
-    # CPU seconds of the bench process during the pass (every thread; the emulator runs apart).
+    # CPU seconds of the bench process during the pass (every thread).
     cpu_seconds: float | None = None
+    # CPU seconds of its helper processes during the pass: the extraction worker and the
+    # emulator serving the downloads (see bench.helper_cpu); counted on syncrag's side.
+    helper_cpu_seconds: float | None = None
+
+    @property
+    def total_cpu_seconds(self) -> float | None:
+        """This process's CPU seconds plus its helpers'."""
+        if self.cpu_seconds is None:
+            return None
+        return self.cpu_seconds + (self.helper_cpu_seconds or 0.0)
 
     @property
     def model_share(self) -> float | None:
@@ -57,6 +67,12 @@ class ScenarioResult:
     # Extracting the documents the scenario changed, single-threaded, apart from syncrag's pass
     # (done to hand the peers their input): the part of syncrag's work that is not the model.
     extraction_seconds: float | None = None
+    # Which round of the run this is (0-based) and the order the systems ran in within it.
+    round: int = 0
+    order: list[str] = field(default_factory=list)
+    # Whether the ceiling embedded exactly the texts syncrag embedded in this round (it replays
+    # an earlier round's texts when it runs first); None when there was no ceiling.
+    ceiling_texts_match: bool | None = None
 
     @property
     def ceiling_ratio(self) -> float | None:
@@ -65,16 +81,20 @@ class ScenarioResult:
 
     @property
     def ceiling_cpu_ratio(self) -> float | None:
-        """The same in CPU seconds: less swayed by other work on shared cores than wall time."""
-        return ratio(self.syncrag.cpu_seconds, self.ceiling_cpu_seconds)
+        """The same in CPU seconds (syncrag's helpers included): less swayed by other work on
+        shared cores than wall time."""
+        return ratio(self.syncrag.total_cpu_seconds, self.ceiling_cpu_seconds)
 
-    def peer(self, batch_size: int) -> PeerRun | None:
-        return next((p for p in self.peers if p.batch_size == batch_size), None)
+    def peer(self, key: str) -> PeerRun | None:
+        return next((p for p in self.peers if p.key == key), None)
 
-    def speedup_over(self, batch_size: int) -> float | None:
-        """How many times faster syncrag was than the peer with this batch size."""
-        peer = self.peer(batch_size)
-        return ratio(peer.seconds, self.syncrag.seconds) if peer is not None else None
+    def speedup_over(self, key: str) -> float | None:
+        """How many times faster syncrag was than the peer `key` (None if its time is not a
+        measurement: vectors served from a cache)."""
+        peer = self.peer(key)
+        if peer is None or peer.cached_vectors:
+            return None
+        return ratio(peer.seconds, self.syncrag.seconds)
 
 
 @dataclass

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench.ceiling import DEFAULT_BACKEND, ModelCeiling, runtime_embedder
@@ -24,20 +25,22 @@ from bench.docs import update_benchmarks_doc
 from bench.latency import LatencySetupError, measure_latency
 from bench.machine import describe_machine, load_average
 from bench.memory import MemoryRunFailed, run_memory_scenario
-from bench.peer import RECORD_MANAGER, LangChainPeer
+from bench.peer import RECORD_MANAGER
+from bench.peer_set import ALL_PEERS, LANGCHAIN_INCREMENTAL, make_peers
 from bench.plot import write_plot
 from bench.recording import RecordingEmbedder
 from bench.report import render_markdown
 from bench.results import BenchResults
-from bench.scenarios import ScenarioRunner
+from bench.rounds import round_order
+from bench.scenarios import CEILING, SYNCRAG, RoundSetup, ScenarioRunner, release_heap
 from bench.targets import evaluate_targets
+from bench.vector_cache import PeerEncoder
 from resources.embedding import Embedder
 from resources.text import MarkdownChunker
 
 logger = logging.getLogger("bench")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PEER_BATCH_SIZES = (100, 1000)
 EMBED_BATCH_SIZE = 32  # SYNCRAG_EMBEDDING_BATCH_SIZE's default, used by the ceiling and peers too
 
 
@@ -52,6 +55,10 @@ class BenchConfig:
     quick: bool = False
     latency_changes: int = 20
     python_docs_limit: int = 40
+    rounds: int = 3
+    # The change scenarios again on `change_scale` times the documents (0 rounds: not run).
+    change_scale: int = 10
+    rounds_large: int = 1
     memory_embedder: str = "fake"
     embedding_backend: str = DEFAULT_BACKEND
     run_memory: bool = True
@@ -69,6 +76,18 @@ class BenchConfig:
     @property
     def corpus_docs_per_user(self) -> int:
         return self.docs_per_user * self.scale
+
+
+@dataclass(frozen=True)
+class CorpusPlan:
+    """A corpus to measure: how to lay it out in a folder, how many rounds, against which peers."""
+
+    name: str
+    build: Callable[[Path], BenchCorpus]
+    rounds: int
+    peers: tuple[str, ...] = ALL_PEERS
+    # The initial ingest is set-up here, not a measurement (see bench.vector_cache).
+    cached_initial: bool = False
 
 
 def run_benchmarks(
@@ -94,38 +113,8 @@ def run_benchmarks(
         )
         embedder = runtime_embedder(config.embedding_backend, EMBED_BATCH_SIZE)
         ceiling = ModelCeiling(runtime_embedder(config.embedding_backend, EMBED_BATCH_SIZE))
-        chunker = MarkdownChunker(embedder.count_tokens, embedder.max_tokens)
-
-        for corpus in _corpora(config, workdir, results, say):
-            results.corpora[corpus.name] = corpus.note
-            peers = [
-                LangChainPeer(
-                    encode=ceiling.encode,
-                    chunker=chunker,
-                    dimension=embedder.dimension,
-                    batch_size=size,
-                )
-                for size in PEER_BATCH_SIZES
-            ]
-            try:
-                runner = ScenarioRunner(
-                    corpus,
-                    plan_changes(corpus, seed=config.seed),
-                    workdir=workdir / f"syncrag-{corpus.name}",
-                    embedder=RecordingEmbedder(embedder),
-                    ceiling=ceiling,
-                    peers=peers,
-                    seed=config.seed,
-                    say=say,
-                )
-                results.scenarios += runner.run()
-                results.notes += [
-                    f"{corpus.name}: {path}: {reason}"
-                    for path, reason in runner.texts.failures.items()
-                ]
-            finally:
-                for peer in peers:
-                    peer.close()
+        for plan in _corpus_plans(config, results, say):
+            _measure_corpus(plan, config, workdir, results, embedder, ceiling, say)
 
         if config.run_memory:
             _memory(config, workdir, results, say)
@@ -140,18 +129,84 @@ def run_benchmarks(
     return results
 
 
-def _corpora(
-    config: BenchConfig, workdir: Path, results: BenchResults, say: Callable[[str], None]
-) -> list[BenchCorpus]:
-    say("Rendering the synthetic corpus")
-    corpora = [
-        build_synthetic_corpus(
-            workdir / "synthetic",
-            users=config.users,
-            docs_per_user=config.corpus_docs_per_user,
-            seed=config.seed,
+def _measure_corpus(
+    plan: CorpusPlan,
+    config: BenchConfig,
+    workdir: Path,
+    results: BenchResults,
+    embedder: Embedder,
+    ceiling: ModelCeiling,
+    say: Callable[[str], None],
+) -> None:
+    """Every round of one corpus, each on a fresh copy of it and fresh stores."""
+    chunker = MarkdownChunker(embedder.count_tokens, embedder.max_tokens)
+    encoder = PeerEncoder(ceiling.encode)
+    systems = [SYNCRAG, CEILING, *plan.peers]
+    texts: dict[str, list[str]] = {}
+    for number in range(plan.rounds):
+        folder = workdir / f"{plan.name}-round{number + 1}"
+        say(f"{plan.name}, round {number + 1} of {plan.rounds}: laying out the corpus")
+        corpus = replace(plan.build(folder / "corpus"), name=plan.name)
+        if number == 0:
+            results.corpora[plan.name] = corpus.note
+        peers = make_peers(
+            plan.peers, encode=encoder.encode, chunker=chunker, dimension=embedder.dimension
         )
-    ]
+        setup = RoundSetup(
+            number,
+            round_order(systems, number),
+            texts,
+            cached_initial=plan.cached_initial,
+            encoder=encoder,
+        )
+        try:
+            runner = ScenarioRunner(
+                corpus,
+                plan_changes(corpus, seed=config.seed),
+                workdir=folder / "syncrag",
+                embedder=RecordingEmbedder(embedder, keep_vectors=plan.cached_initial),
+                ceiling=ceiling,
+                peers=peers,
+                seed=config.seed,
+                setup=setup,
+                say=say,
+            )
+            results.scenarios += runner.run()
+            if number == 0:
+                results.notes += [
+                    f"{plan.name}: {path}: {reason}"
+                    for path, reason in runner.texts.failures.items()
+                ]
+        finally:
+            for peer in peers:
+                peer.close()
+            release_heap()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _corpus_plans(
+    config: BenchConfig, results: BenchResults, say: Callable[[str], None]
+) -> list[CorpusPlan]:
+    docs = config.corpus_docs_per_user
+
+    def synthetic(scale: int) -> Callable[[Path], BenchCorpus]:
+        return lambda root: build_synthetic_corpus(
+            root, users=config.users, docs_per_user=docs * scale, seed=config.seed
+        )
+
+    plans = [CorpusPlan("synthetic", synthetic(1), config.rounds)]
+    if config.rounds_large > 0 and config.change_scale > 1:
+        plans.append(
+            CorpusPlan(
+                f"synthetic-{config.change_scale}x",
+                synthetic(config.change_scale),
+                config.rounds_large,
+                # Its mistake is shown at 1x; here it would re-embed a fifth of the corpus on
+                # every pass (minutes per scenario) without showing anything new.
+                peers=tuple(p for p in ALL_PEERS if p != LANGCHAIN_INCREMENTAL),
+                cached_initial=True,
+            )
+        )
     source = find_python_docs()
     if source is None:
         results.corpora["python-docs"] = (
@@ -159,12 +214,14 @@ def _corpora(
             "`apt-get install python3.11-doc` adds them)"
         )
     else:
-        corpora.append(
-            build_python_docs_corpus(
-                source, workdir / "python-docs", limit=config.python_docs_limit
+        plans.append(
+            CorpusPlan(
+                "python-docs",
+                lambda root: build_python_docs_corpus(source, root, limit=config.python_docs_limit),
+                config.rounds,
             )
         )
-    return corpora
+    return plans
 
 
 def _memory(
@@ -216,14 +273,27 @@ def _standing_notes(config: BenchConfig) -> list[str]:
     return [
         "syncrag's time covers pull, download, extraction, chunking, embedding and the store; the "
         "peers' time covers chunking (the same MarkdownChunker), hashing, embedding and their "
-        "store, but not extraction: they are handed the same extracted Markdown, as a LangChain "
-        "user would hand loader output to index().",
+        "store, but not extraction: they are handed the same extracted Markdown, as a user "
+        "would hand loader output to index() or IngestionPipeline.run().",
+        f"Rounds: {config.rounds} per corpus ({config.rounds_large} on the "
+        f"{config.change_scale}x corpus), each on a fresh copy of the corpus and fresh stores; "
+        "within a round every system runs each scenario once, in an order that changes from "
+        "round to round (the order column of the JSON). Times are medians over the rounds, "
+        "with [lowest-highest]; a ratio is taken within each round, then its median.",
+        "syncrag's CPU seconds include its helper processes' (the extraction worker and the "
+        "emulator serving the downloads, read with psutil).",
+        f"On the {config.change_scale}x corpus the initial ingest is set-up: syncrag's pass is "
+        "timed but no ceiling is measured, and the peers take syncrag's vectors for the same "
+        "texts (their time there is not the model's, and is not compared); "
+        'LangChain with cleanup="incremental" is left out there (shown at 1x).',
         f"Embedding runtime: {config.embedding_backend} for syncrag, the ceiling and the peers "
         f"alike (batch size {EMBED_BATCH_SIZE} texts for sentence-transformers; the onnx "
         "runtimes batch by tokens). The ceiling embeds all of a scenario's texts in one call of "
         "an embedder of its own; syncrag embeds per write batch (the records ready, up to 32 "
         "records or 512 chunks).",
-        f"Peer record manager: {RECORD_MANAGER}.",
+        f"LangChain's record manager: {RECORD_MANAGER}. LlamaIndex's docstore: "
+        "SimpleDocumentStore (llama-index-core holds no other; its SQL-backed docstores are "
+        "separate packages that need a database server).",
         "Peak RSS in the scenario tables is this whole bench process (both model copies, the "
         "peers' in-memory stores), sampled every 20 ms during syncrag's pass; the memory section "
         "measures syncrag alone.",

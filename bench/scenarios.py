@@ -1,8 +1,10 @@
-"""Runs the change scenarios on one corpus: syncrag, the model-alone ceiling and the peers.
+"""Runs one round of the change scenarios on one corpus: syncrag, the ceiling and the peers.
 
 Each scenario changes the corpus files, lets the emulator scan (the Sync API's own work, not
-timed), then times syncrag's pass, replays exactly the texts syncrag embedded through the bare
-model, and hands the peers the same extracted documents.
+timed), then measures each system once, in the round's order: syncrag's pass (its helper
+processes' CPU included), the model alone on exactly the texts syncrag embedded (an earlier
+round's texts for the same scenario when the ceiling runs first; the corpus and its changes are
+the same in every round), and the peers, handed the same extracted documents.
 """
 
 from __future__ import annotations
@@ -14,15 +16,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import helper_cpu
 from bench.ceiling import ModelCeiling
 from bench.changes import ChangePlan, apply_deletions, apply_edits, apply_top_insert
 from bench.corpus import BenchCorpus, BenchDocument
-from bench.peer import LangChainPeer, PeerDocument, file_name
+from bench.peer import Peer, PeerDocument, PeerRun, file_name
 from bench.recording import RecordingEmbedder
 from bench.results import ScenarioResult, SyncragRun
 from bench.rss import PeakRss
 from bench.stack import SyncOutcome, SyncragStack
 from bench.texts import ExtractedTexts
+from bench.vector_cache import PeerEncoder
+
+SYNCRAG = "syncrag"
+CEILING = "ceiling"
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,20 @@ class Scenario:
     deletes: bool = False
 
 
+@dataclass
+class RoundSetup:
+    """What a round needs beyond the corpus: its number and order, and what rounds share."""
+
+    number: int
+    order: list[str]
+    # scenario name -> the texts syncrag embedded in it, kept across the rounds of one corpus
+    ceiling_texts: dict[str, list[str]]
+    # The initial ingest is set-up, not a measurement (the 10x corpus): no ceiling, and the
+    # peers take syncrag's vectors through `encoder`'s cache.
+    cached_initial: bool = False
+    encoder: PeerEncoder | None = None
+
+
 class ScenarioRunner:
     """Runs every scenario of one corpus in order; later scenarios build on earlier ones."""
 
@@ -48,8 +69,9 @@ class ScenarioRunner:
         workdir: Path,
         embedder: RecordingEmbedder,
         ceiling: ModelCeiling,
-        peers: Sequence[LangChainPeer],
+        peers: Sequence[Peer],
         seed: int,
+        setup: RoundSetup | None = None,
         say: Callable[[str], None] = print,
     ) -> None:
         self.corpus = corpus
@@ -59,6 +81,7 @@ class ScenarioRunner:
         self.ceiling = ceiling
         self.peers = list(peers)
         self.seed = seed
+        self.setup = setup or RoundSetup(0, [SYNCRAG, CEILING, *(p.key for p in peers)], {})
         self.say = say
         self.texts = ExtractedTexts()
 
@@ -102,7 +125,10 @@ class ScenarioRunner:
         with SyncragStack(self.corpus.root, self.workdir, self.embedder) as stack:
             stack.enable(users)
             for scenario in self.scenarios():
-                self.say(f"  {self.corpus.name}: {scenario.name}: {scenario.description}")
+                self.say(
+                    f"  {self.corpus.name}, round {self.setup.number + 1}: {scenario.name}: "
+                    f"{scenario.description}"
+                )
                 changed = scenario.change()
                 if scenario.scan is not None:
                     stack.api.scan(scenario.scan)
@@ -118,32 +144,46 @@ class ScenarioRunner:
         users: list[str],
         changed: list[BenchDocument],
     ) -> ScenarioResult:
-        self.embedder.take()
-        _settle_heap()
-        load = os.getloadavg()[0]
-        with PeakRss() as peak:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            outcome = stack.sync(users, reconcile=scenario.reconcile)
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        texts, model_seconds, _ = self.embedder.take()
+        setup = self.setup
+        cached = setup.cached_initial and scenario.name == "initial"
+        # syncrag first when the peers take its vectors, or when the ceiling has no texts yet.
+        order = list(setup.order)
+        if cached or scenario.name not in setup.ceiling_texts:
+            order.remove(SYNCRAG)
+            order.insert(0, SYNCRAG)
+        if cached:
+            order.remove(CEILING)
         deleted = _by_user(changed) if scenario.deletes else None
-        run = _syncrag_run(outcome, seconds, model_seconds, peak.mib)
-        run.cpu_seconds = cpu
-        if deleted is not None:
-            run.deleted_points_left = stack.points_of(deleted)
-        _settle_heap()
-        ceiling = self.ceiling.measure(texts)
-
+        load = os.getloadavg()[0]
         extraction_started = time.perf_counter()
         documents = self._peer_documents()
         extraction_seconds = time.perf_counter() - extraction_started
-        peer_runs = []
-        for peer in self.peers:
+        run: SyncragRun | None = None
+        ceiling: tuple[float, float] | None = None
+        match: bool | None = None
+        peer_runs: dict[str, PeerRun] = {}
+        for system in order:
             _settle_heap()
-            peer_run = peer.index(documents)
-            if deleted is not None:
-                peer_run.deleted_points_left = peer.points_of(deleted)
-            peer_runs.append(peer_run)
+            if system == SYNCRAG:
+                run, embedded = self._syncrag(stack, scenario, users, deleted)
+                if cached and setup.encoder is not None:
+                    setup.encoder.cache = self.embedder.vectors
+                if scenario.name not in setup.ceiling_texts:
+                    setup.ceiling_texts[scenario.name] = embedded
+                match = sorted(embedded) == sorted(setup.ceiling_texts[scenario.name])
+            elif system == CEILING:
+                ceiling = self.ceiling.measure(setup.ceiling_texts[scenario.name])
+            else:
+                peer = next(p for p in self.peers if p.key == system)
+                peer_runs[system] = peer_run = peer.index(documents)
+                peer_run.cached_vectors = cached
+                if deleted is not None:
+                    peer_run.deleted_points_left = peer.points_of(deleted)
+        if setup.encoder is not None:
+            setup.encoder.cache = None
+        if self.embedder.vectors is not None:
+            self.embedder.vectors = {}
+        assert run is not None
         return ScenarioResult(
             corpus=self.corpus.name,
             scenario=scenario.name,
@@ -151,11 +191,37 @@ class ScenarioRunner:
             documents_changed=len(changed),
             syncrag=run,
             ceiling_seconds=ceiling[0] if ceiling else None,
-            peers=peer_runs,
+            peers=[peer_runs[p.key] for p in self.peers if p.key in peer_runs],
             load_average=round(load, 2),
             ceiling_cpu_seconds=ceiling[1] if ceiling else None,
             extraction_seconds=extraction_seconds,
+            round=setup.number,
+            order=order,
+            ceiling_texts_match=match if ceiling is not None else None,
         )
+
+    def _syncrag(
+        self,
+        stack: SyncragStack,
+        scenario: Scenario,
+        users: list[str],
+        deleted: dict[str, set[str]] | None,
+    ) -> tuple[SyncragRun, list[str]]:
+        """syncrag's pass, timed, with its helpers' CPU; and the texts it embedded."""
+        self.embedder.take()
+        with PeakRss() as peak:
+            cpu_started = helper_cpu.sample()
+            started = time.perf_counter()
+            outcome = stack.sync(users, reconcile=scenario.reconcile)
+            seconds = time.perf_counter() - started
+            cpu = helper_cpu.since(cpu_started)
+        texts, model_seconds, _ = self.embedder.take()
+        run = _syncrag_run(outcome, seconds, model_seconds, peak.mib)
+        run.cpu_seconds = cpu.own
+        run.helper_cpu_seconds = cpu.helpers
+        if deleted is not None:
+            run.deleted_points_left = stack.points_of(deleted)
+        return run, texts
 
     def _peer_documents(self) -> dict[str, list[PeerDocument]]:
         """Every live document's extracted text, per user, in path order (not timed)."""
@@ -168,6 +234,12 @@ class ScenarioRunner:
                 PeerDocument(document.external_id, file_name(document.external_id), markdown)
             )
         return by_user
+
+
+def release_heap() -> None:
+    """Unfreezes what `_settle_heap` froze, so that a finished round's stores can be freed."""
+    gc.unfreeze()
+    gc.collect()
 
 
 def _settle_heap() -> None:
@@ -221,7 +293,11 @@ def _syncrag_run(
 def _summary(result: ScenarioResult) -> str:
     s = result.syncrag
     ceiling = f"{result.ceiling_seconds:.2f} s" if result.ceiling_seconds is not None else "-"
-    peers = "; ".join(f"{p.name}: {p.seconds:.2f} s, {p.embeddings} emb" for p in result.peers)
+    peers = "; ".join(
+        f"{p.key}: {p.seconds:.2f} s, {p.embeddings} emb"
+        + (" (cached)" if p.cached_vectors else "")
+        for p in result.peers
+    )
     left = (
         f", deleted points left {s.deleted_points_left}"
         if s.deleted_points_left is not None

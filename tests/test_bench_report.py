@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -21,8 +22,9 @@ def test_the_report_has_both_tables_memory_latency_and_targets() -> None:
 
     assert "## Scenarios: synthetic" in text
     assert "| initial | 1 | 105.0 | 1000 |" in text
-    assert "| no_change | 0.10 | - | - | - | 2.00 | 88 | 20.00x |" in text
-    assert "| delete_5pct |" in text and "0 / 17" in text
+    assert "| no_change | b100 | 2.00 | 88 | 20.00x |" in text
+    assert "| edit_1pct | 1.00 | 0.50 | 2.00x |" in text
+    assert "| delete_5pct | b100 | 1.00 | 0 | 3.33x | - | 17 |" in text
     assert "| 10x | 1200 | 10000 |" in text
     assert "p50 14.0 s, p95 15.8 s over 3 changes" in text
     assert "NOT met" in text and "| met |" in text
@@ -92,3 +94,21 @@ def test_the_cli_renders_a_results_json_again(tmp_path: Path) -> None:
     ]
     assert (out / "bench-default.png").read_bytes().startswith(b"\x89PNG")
     assert "| initial | 1 | 105.0 |" in (out / "bench-default.md").read_text()
+
+
+def test_rounds_are_reported_as_medians_with_their_range_and_order() -> None:
+    run = results()
+    second = copy.deepcopy(run.scenarios[1])
+    second.round, second.order = 1, ["b100", "ceiling", "syncrag"]
+    second.syncrag.seconds = 0.3
+    second.peers[0].seconds = 3.0
+    second.load_average = 2.5
+    run.scenarios.insert(2, second)
+    run.scenarios[1].order = ["syncrag", "ceiling", "b100"]
+
+    text = render_markdown(run)
+
+    assert "| no_change | syncrag | 0.20 [0.10-0.30] | 0 | 1x |" in text
+    # 20x in the first round, 10x in the second
+    assert "| no_change | b100 | 2.50 [2.00-3.00] | 88 | 15.00x [10.00-20.00] |" in text
+    assert "| 2 | b100, ceiling, syncrag | - | 2.50 |" in text

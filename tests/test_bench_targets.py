@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.peer import PeerRun
+from bench.peer_set import REFERENCE_PEER
 from bench.results import (
     BenchResults,
     LatencyResult,
@@ -37,7 +38,7 @@ def syncrag_run(seconds: float, embeddings: int, *, left: int | None = None) -> 
 
 
 def peer(batch: int, seconds: float, embeddings: int, left: int | None = None) -> PeerRun:
-    return PeerRun(f"b{batch}", batch, seconds, embeddings, 0, 0, 0, 0, left)
+    return PeerRun(f"b{batch}", batch, seconds, embeddings, 0, 0, 0, 0, left, key=REFERENCE_PEER)
 
 
 def scenario(
