@@ -12,7 +12,8 @@ class VectorStoreResource(ConfigurableResource):
     """Where the points live: one collection per embedding model.
 
     A run gets one store per collection, whatever the number of users it covers, and the stores
-    are closed when the run ends: a Qdrant server client is one connection pool per run.
+    are closed when the run ends: a Qdrant server client is one connection pool per run, and an
+    embedded shard stays open across the run's users until another process asks for it.
     """
 
     qdrant_url: str | None = Field(
@@ -31,7 +32,12 @@ class VectorStoreResource(ConfigurableResource):
         store = self._stores.get(key)
         if store is None:
             store = vector_store_from_settings(
-                self.qdrant_url, self.qdrant_api_key, Path(self.edge_path), model_name, dimension
+                self.qdrant_url,
+                self.qdrant_api_key,
+                Path(self.edge_path),
+                model_name,
+                dimension,
+                hold_open=True,
             )
             self._stores[key] = store
         return store

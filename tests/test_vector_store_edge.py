@@ -161,3 +161,80 @@ def test_another_process_waits_for_the_lock_then_gets_in(tmp_path: Path) -> None
     out, err = child.communicate(timeout=120)
     assert child.returncode == 0, err
     assert out.strip().splitlines()[-1] == "count 1"
+
+
+def test_a_store_holding_its_shard_loads_it_once_for_many_uses(tmp_path: Path) -> None:
+    store = EdgeVectorStore(tmp_path, COLLECTION, 4, hold_open=True)
+    try:
+        for n in range(5):
+            with store.open() as index:
+                index.upsert("alice", [alice_point(f"chunk {n}")])
+        assert store.shard_opens == 1
+    finally:
+        store.close()
+    # Closed: written back and unlocked, so a plain opener sees every point at once.
+    with EdgeVectorStore(tmp_path, COLLECTION, 4, lock_timeout=0).open() as index:
+        assert index.count("alice") == 5
+
+
+def test_a_store_without_holding_loads_its_shard_for_every_use(tmp_path: Path) -> None:
+    store = EdgeVectorStore(tmp_path, COLLECTION, 4)
+    for _ in range(3):
+        with store.open():
+            pass
+    assert store.shard_opens == 3
+
+
+def test_a_held_shard_is_handed_on_to_another_process_that_asks(tmp_path: Path) -> None:
+    holder = EdgeVectorStore(tmp_path, COLLECTION, 4, hold_open=True, min_hold_s=0.0)
+    try:
+        with holder.open() as index:
+            index.upsert("alice", [alice_point()])
+        # Held idle: the child asks, gets the shard, sees the point and writes its own.
+        child = subprocess.run(
+            [sys.executable, "-c", WRITER_CHILD, str(tmp_path), COLLECTION],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert child.returncode == 0, child.stderr
+        assert child.stdout.strip() == "count 1"
+        # The holder takes the shard back (a second load) and sees the child's write.
+        with holder.open() as index:
+            assert index.count("alice") == 2
+        assert holder.shard_opens == 2
+    finally:
+        holder.close()
+
+
+def test_a_shard_in_use_is_not_handed_on_in_the_middle_of_a_block(tmp_path: Path) -> None:
+    holder = EdgeVectorStore(tmp_path, COLLECTION, 4, hold_open=True, min_hold_s=0.0)
+    waiter = EdgeVectorStore(tmp_path, COLLECTION, 4, lock_timeout=0.3)
+    try:
+        with holder.open() as index:
+            with pytest.raises(VectorStoreBusy), waiter.open():
+                pass
+            index.upsert("alice", [alice_point()])
+        # Idle now, and the waiter's next attempt asks again: handed on within its timeout.
+        with waiter.open() as index:
+            assert index.count("alice") == 1
+    finally:
+        holder.close()
+
+
+WRITER_CHILD = """
+import sys
+from pathlib import Path
+from resources.vectors import EdgeVectorStore, StoredPoint, document_vector, point_id_for
+
+with EdgeVectorStore(Path(sys.argv[1]), sys.argv[2], 4, lock_timeout=60).open() as index:
+    print("count", index.count("alice"), flush=True)
+    text = "written by the child"
+    index.upsert("alice", [StoredPoint(
+        id=point_id_for("alice", "sync-1", "r2", text, 0), vector=[0.0, 1.0, 0.0, 0.0],
+        payload={"user_id": "alice", "record_id": "r2", "text": text},
+        sparse=document_vector(text),
+    )])
+"""

@@ -1,23 +1,27 @@
 """The embedded vector store: Qdrant Edge, the Qdrant engine in-process over a directory on disk.
 
-A store is opened for one batch at a time: a second opener, in this process or another, waits
-(with backoff) for the holder to finish instead of failing at once. The wait is on a lock file
-beside the shard (`<collection>.lock`), held from before Edge loads the shard until after it has
-flushed and closed it. Edge's own write-ahead-log lock is not enough: it is taken after the
-segments are loaded and released before they are all written back, and an opener racing in that
-window corrupted segments ("Failed to decompress LZ4 value"; `python -m bench.edge_race`).
+A shard admits one process at a time. Its opener takes the shard's lock file first
+(`edge_lock.ShardLock`, held from before Edge loads the shard until after it has flushed and
+closed it) and a second opener, in this process or another, waits for it with backoff instead of
+failing at once. Edge's own write-ahead-log lock is not enough: it is taken after the segments
+are loaded and released before they are all written back, and an opener racing in that window
+corrupted segments ("Failed to decompress LZ4 value"; `python -m bench.edge_race`).
+
+Loading a shard, then flushing and closing it, costs tens of milliseconds: more than the reads
+and writes of a user with one changed file. A store made with `hold_open=True` (what a run uses)
+keeps its shard open between `open()` blocks while no other process asks for it, and hands it
+on, flushed and closed, as soon as one does and the shard is idle.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from qdrant_edge import (
     CountRequest,
@@ -48,6 +52,7 @@ from qdrant_edge import Query as EdgeQuery
 from qdrant_edge import SparseVector as EdgeSparseVector
 
 from resources.vectors.base import SearchHit, StoredPoint, VectorIndex, VectorStore
+from resources.vectors.edge_lock import FIRST_RETRY_DELAY, MAX_RETRY_DELAY, ShardLock
 from resources.vectors.errors import VectorStoreBusy, VectorStoreError
 from resources.vectors.hybrid import (
     DENSE_VECTOR,
@@ -79,11 +84,8 @@ logger = logging.getLogger(__name__)
 
 _PAGE = 256
 _CONFIG_FILE = "edge_config.json"  # written by EdgeShard.create: its presence means "load"
-_FIRST_RETRY_DELAY = 0.05
-# Polling a lock file is cheap; a longer sleep would let a busy writer starve the readers.
-_MAX_RETRY_DELAY = 0.1
-
-_T = TypeVar("_T")
+# How often a store holding its shard idle looks for another process asking for it.
+_HAND_ON_POLL_S = 0.02
 
 
 class _ShardLocked(Exception):
@@ -95,6 +97,10 @@ class EdgeVectorStore(VectorStore):
 
     With `lexical` (the default) every point also carries a lexical vector, searched with the
     IDF modifier; without, the shard holds dense vectors only, as before lexical vectors existed.
+
+    With `hold_open`, the shard stays open after an `open()` block until another process asks for
+    it (then it is handed on once idle and held at least `min_hold_s`, so that a hand-off's cost
+    is shared by several uses) or until `close()`. Without, every block opens and closes it.
     """
 
     def __init__(
@@ -105,6 +111,8 @@ class EdgeVectorStore(VectorStore):
         *,
         lexical: bool = True,
         lock_timeout: float = 30.0,
+        hold_open: bool = False,
+        min_hold_s: float = 0.2,
     ) -> None:
         if dimension <= 0:
             raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
@@ -113,11 +121,20 @@ class EdgeVectorStore(VectorStore):
         self.dimension = dimension
         self.lexical = lexical
         self.lock_timeout = lock_timeout
+        self.hold_open = hold_open
+        self.min_hold_s = min_hold_s
+        self._lock = ShardLock(self.lock_path, self.waiting_path, self.shard_path)
+        # Serializes this process's uses of the shard (and the hand-on watchdog's).
+        self._mutex = threading.Lock()
+        self._shard: EdgeShard | None = None
+        self._held_since = 0.0
+        self._watchdog: threading.Thread | None = None
+        self.shard_opens = 0  # how many times this store loaded the shard (for tests and benches)
 
     def __repr__(self) -> str:
         return (
             f"EdgeVectorStore(path={str(self.path)!r}, collection_name={self.collection_name!r}, "
-            f"dimension={self.dimension}, lexical={self.lexical})"
+            f"dimension={self.dimension}, lexical={self.lexical}, hold_open={self.hold_open})"
         )
 
     @property
@@ -130,31 +147,91 @@ class EdgeVectorStore(VectorStore):
         """The file whose exclusive lock guards every open of the shard, readers included."""
         return self.path / f"{self.collection_name}.lock"
 
+    @property
+    def waiting_path(self) -> Path:
+        """The file a process waiting for the shard holds a shared lock on."""
+        return self.path / f"{self.collection_name}.waiting"
+
     @contextmanager
     def open(self) -> Iterator[EdgeVectorIndex]:
         """Open (or create) the shard, waiting up to `lock_timeout` s for another holder."""
-        deadline = time.monotonic() + self.lock_timeout
-        self.path.mkdir(parents=True, exist_ok=True)
-        lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        if not self._mutex.acquire(timeout=self.lock_timeout):
+            raise VectorStoreBusy(
+                f"The vector store at {self.shard_path} stayed in use by this process for "
+                f"{self.lock_timeout:g} s."
+            )
         try:
-            self._wait(deadline, lambda: _try_flock(lock_fd))
-            shard = self._wait(deadline, self._load_or_create)
+            shard = self._shard if self._shard is not None else self._take_shard()
             try:
                 yield EdgeVectorIndex(shard, self.dimension, lexical=self.lexical)
-            finally:
-                try:
-                    shard.flush()
-                finally:
-                    shard.close()
+            except BaseException:
+                self._hand_on()  # an interrupted batch leaves nothing half-held
+                raise
+            if not self.hold_open:
+                self._hand_on()
+            elif self._watchdog is None:
+                self._watchdog = threading.Thread(
+                    target=self._watch_for_waiters, name="syncrag-edge-hand-on", daemon=True
+                )
+                self._watchdog.start()
         finally:
-            os.close(lock_fd)  # releases the lock, after the shard is written back and closed
+            self._mutex.release()
 
-    def _wait(self, deadline: float, attempt: Callable[[], _T]) -> _T:
-        """`attempt()`, retried with backoff while it raises `_ShardLocked`, until `deadline`."""
-        delay = _FIRST_RETRY_DELAY
+    def close(self) -> None:
+        """Flush, close and unlock a shard held between uses; the store may be opened again."""
+        with self._mutex:
+            self._hand_on()
+
+    def _take_shard(self) -> EdgeShard:
+        deadline = time.monotonic() + self.lock_timeout
+        self._lock.acquire(self.lock_timeout)
+        try:
+            shard = self._load_with_retry(deadline)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._shard, self._held_since = shard, time.monotonic()
+        self.shard_opens += 1
+        return shard
+
+    def _hand_on(self) -> None:
+        """Write the shard back, close it and release the lock (called under the mutex)."""
+        shard, self._shard = self._shard, None
+        if shard is None:
+            return
+        try:
+            try:
+                shard.flush()
+            finally:
+                shard.close()
+        finally:
+            self._lock.release()  # after the shard is written back and closed
+
+    def _watch_for_waiters(self) -> None:
+        """Hands the shard on when another process waits for it and this one is not using it."""
+        while True:
+            time.sleep(_HAND_ON_POLL_S)
+            if not self._mutex.acquire(blocking=False):
+                continue  # in use: looked at again after the block
+            try:
+                if self._shard is None:
+                    self._watchdog = None
+                    return
+                held_for = time.monotonic() - self._held_since
+                if held_for >= self.min_hold_s and self._lock.others_waiting():
+                    logger.debug("handing %s on to a waiting process", self.shard_path)
+                    self._hand_on()
+                    self._watchdog = None
+                    return
+            finally:
+                self._mutex.release()
+
+    def _load_with_retry(self, deadline: float) -> EdgeShard:
+        """Loads the shard, retried with backoff while Edge's own WAL lock is taken."""
+        delay = FIRST_RETRY_DELAY
         while True:
             try:
-                return attempt()
+                return self._load_or_create()
             except _ShardLocked:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -163,13 +240,8 @@ class EdgeVectorStore(VectorStore):
                         f"for {self.lock_timeout:g} s; wait for the running job to finish and "
                         "try again."
                     ) from None
-                logger.info(
-                    "vector store %s is locked by another process; retrying in %.2f s",
-                    self.shard_path,
-                    min(delay, remaining),
-                )
                 time.sleep(min(delay, remaining))
-                delay = min(delay * 2, _MAX_RETRY_DELAY)
+                delay = min(delay * 2, MAX_RETRY_DELAY)
 
     def _load_or_create(self) -> EdgeShard:
         sparse = (
@@ -211,14 +283,6 @@ class EdgeVectorStore(VectorStore):
             shard.close()
             raise
         return shard
-
-
-def _try_flock(fd: int) -> None:
-    """Takes the exclusive lock on `fd` or raises `_ShardLocked` if another handle holds it."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise _ShardLocked from None
 
 
 def _ensure_payload_indexes(shard: EdgeShard) -> None:

@@ -19,8 +19,13 @@ def vector_store_from_settings(
     edge_path: Path,
     model_name: str,
     dimension: int,
+    *,
+    hold_open: bool = False,
 ) -> VectorStore:
     """A Qdrant server store if `qdrant_url` is set (":memory:" for in-process), else Edge.
+
+    `hold_open` keeps an Edge shard open between uses until another process asks for it (see
+    `EdgeVectorStore`): for a run's store, closed at the run's end; a server store ignores it.
 
     The collection is named after the embedding model and the lexical scheme, so that changing
     either starts a new collection instead of mixing two models' or schemes' vectors.
@@ -28,7 +33,7 @@ def vector_store_from_settings(
     name = collection_name_for(model_name, dimension)
     url = (qdrant_url or "").strip()
     if not url:
-        return EdgeVectorStore(Path(edge_path), name, dimension)
+        return EdgeVectorStore(Path(edge_path), name, dimension, hold_open=hold_open)
     # qdrant-client takes about a second to import: only the server path pays for it.
     from resources.vectors.qdrant_server import QdrantServerVectorStore
 
