@@ -104,13 +104,19 @@ def index_user_records(
     for name, reason in report.errors:
         context.log.warning(f"could not index {name}: {reason}")
 
-    _log_stages(context, user_id, report, seconds)
     consistency = check_user_index(ledger, store, user_id)
     size = vector_index_size(ledger, user_id, consistency.points)
+    # One event for all stages: a batch run logs it for each of its users, and every event is a
+    # write to Dagster's event log.
     context.log.info(
-        f"{user_id}: the index holds {consistency.points} points of "
-        f"{size['ledger_indexed']} indexed records ({size['ledger_pending']} pending, "
-        f"{size['ledger_errored']} errored)"
+        "\n".join(
+            [
+                *_stage_lines(user_id, report, seconds),
+                f"{user_id}: the index holds {consistency.points} points of "
+                f"{size['ledger_indexed']} indexed records ({size['ledger_pending']} pending, "
+                f"{size['ledger_errored']} errored)",
+            ]
+        )
     )
     return MaterializeResult(
         # The totals first: they hold whatever the run did; the run's deltas follow.
@@ -135,25 +141,19 @@ def index_user_records(
     )
 
 
-def _log_stages(context: StepContext, user_id: str, report: IndexReport, seconds: float) -> None:
-    """One INFO line per stage of the run, with its count and seconds."""
-    context.log.info(
+def _stage_lines(user_id: str, report: IndexReport, seconds: float) -> list[str]:
+    """One line per stage of the run, with its count and seconds."""
+    return [
         f"{user_id}: read {report.records_indexed + report.records_errored} records "
         f"in {report.seconds_reading:.2f} s ({report.records_errored} errored, "
-        f"{report.records_deferred} deferred)"
-    )
-    context.log.info(
+        f"{report.records_deferred} deferred)",
         f"{user_id}: embedded {report.chunks_embedded} chunks in "
-        f"{report.seconds_embedding:.2f} s ({report.chunks_reused} reused)"
-    )
-    context.log.info(
+        f"{report.seconds_embedding:.2f} s ({report.chunks_reused} reused)",
         f"{user_id}: wrote {report.points_upserted} points and deleted {report.points_deleted} "
-        f"in {report.seconds_storing:.2f} s"
-    )
-    context.log.info(
+        f"in {report.seconds_storing:.2f} s",
         f"{user_id}: indexed {report.records_indexed} records, purged {report.records_purged}, "
-        f"in {seconds:.2f} s"
-    )
+        f"in {seconds:.2f} s",
+    ]
 
 
 def _metadata(

@@ -68,9 +68,11 @@ def ingest_users_op(
     # the users done before a failure must keep theirs.
     failed: dict[str, str] = {}
     # One extraction process for the whole batch, started by the first file to read.
+    # One line for the run, not one per user: each log line is a write to Dagster's event log,
+    # and each user's materializations already mark its progress.
+    context.log.info(f"ingesting {len(config.users)} users: {', '.join(config.users)}")
     with ExtractionWorker(ingest_settings.extraction_limits()) as documents:
-        for number, user in enumerate(config.users, start=1):
-            context.log.info(f"user {number} of {len(config.users)}: {user}")
+        for user in config.users:
             try:
                 pulled = pull_user_records(
                     context,

@@ -79,9 +79,10 @@ def test_each_stage_logs_its_count_and_seconds(emulator: Emulator, syncrag: Sync
     run = syncrag.ingest("dana")
 
     messages = [
-        entry.user_message
+        line
         for entry in syncrag.instance.all_logs(run.result.run_id)
         if entry.dagster_event is None and entry.level == 20  # INFO
+        for line in entry.user_message.splitlines()
     ]
     for start in ("pulled ", "read ", "embedded ", "wrote ", "indexed ", "the index holds "):
         assert any(m.startswith(f"dana: {start}") for m in messages), (start, messages)
