@@ -3,6 +3,7 @@ lets a user it has never seen in only once the Sync API confirms that user has a
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,21 +94,28 @@ class InboxCursor:
     """Where the sensor stands in the inbox.
 
     Every event up to `after` is settled. Events after it up to `seen` were read before but
-    waited for the Sync API to confirm their user; a tick reads them again only for users that
-    are still not partitions. Written as "seen" when nothing waits, else as "after:seen".
+    waited: for the Sync API to confirm their user (a tick reads them again only for users that
+    are still not partitions), or, for the users in `held`, for the next tick to fill their
+    batch. Written as "seen" when nothing waits, "after:seen" when users wait for the API, and
+    "after:seen:<JSON list of held users>" when users are held.
     """
 
     after: int
     seen: int
+    held: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, text: str | None) -> InboxCursor:
         if not text:
             return cls(0, 0)
-        after, _, seen = text.partition(":")
-        return cls(int(after), int(seen or after))
+        after, _, rest = text.partition(":")
+        seen, _, held = rest.partition(":")
+        users = tuple(str(u) for u in json.loads(held)) if held else ()
+        return cls(int(after), int(seen or after), users)
 
     def __str__(self) -> str:
+        if self.held:
+            return f"{self.after}:{self.seen}:{json.dumps(list(self.held))}"
         return str(self.seen) if self.after == self.seen else f"{self.after}:{self.seen}"
 
 
@@ -155,6 +163,7 @@ def evaluate_inbox(
     for event in events:
         # An event read before belongs to this tick only if its user still waits.
         unsettled = event.id > cursor.seen or event.user_id not in known
+        unsettled = unsettled or event.user_id in cursor.held
         if event.status in _LIVE and event.user_id and unsettled:
             by_user[event.user_id].append(event)
 
@@ -180,12 +189,23 @@ def evaluate_inbox(
 
     _mark_errored_syncs(store, (e for es in by_user.values() for e in es if e.id > cursor.seen))
 
-    held = [by_user[user][0].id for user in answers.deferred]
-    next_cursor = InboxCursor(
-        after=min(held) - 1 if held else events[-1].id,
-        seen=max(cursor.seen, events[-1].id),
-    )
     runnable = known | set(answers.confirmed)
+    # Oldest news first: users held back last tick lead the first batch.
+    ready = sorted((u for u in by_user if u in runnable), key=lambda u: by_user[u][0].id)
+    held = held_partial_batch(ready, batch_users, held_before=cursor.held)
+    waiting = [by_user[user][0].id for user in [*answers.deferred, *held]]
+    next_cursor = InboxCursor(
+        after=min(waiting) - 1 if waiting else events[-1].id,
+        seen=max(cursor.seen, events[-1].id),
+        held=tuple(held),
+    )
+    for user in held:
+        del by_user[user]
+    if held:
+        context.log.info(
+            f"{len(held)} user(s) after {len(ready) - len(held)} in full batches wait one tick "
+            "to fill the next batch"
+        )
     # Settled before the result is returned: should the tick still fail, its cursor stays and
     # the next tick requests these events again (processed events are live, see _LIVE).
     store.mark_events_processed(
@@ -199,11 +219,7 @@ def evaluate_inbox(
     )
     return SensorResult(
         run_requests=ingest_run_requests(
-            [
-                _user_work(user, user_events)
-                for user, user_events in sorted(by_user.items())
-                if user in runnable
-            ],
+            [_user_work(user, by_user[user]) for user in ready if user in by_user],
             batch_users=batch_users,
             tags={"syncrag/trigger": "webhook"},
         ),
@@ -214,6 +230,23 @@ def evaluate_inbox(
         ),
         cursor=str(next_cursor),
     )
+
+
+def held_partial_batch(
+    ready: Sequence[str], batch_users: int, *, held_before: Sequence[str] = ()
+) -> list[str]:
+    """The users of a partial last batch that wait one tick for company.
+
+    In a burst (at least one full batch this tick) the remainder is likely to be joined by the
+    rest of the burst next tick, and the runs then number the burst divided by the batch size,
+    not one more per tick the burst spans. A quiet tick (less than a full batch) holds nobody,
+    and nobody is held twice: holding costs a user at most one sensor interval.
+    """
+    remainder = len(ready) % batch_users
+    if len(ready) <= batch_users or remainder == 0:
+        return []
+    tail = list(ready[-remainder:])
+    return [] if set(tail) & set(held_before) else tail
 
 
 def confirm_users(sync_api: SyncApiClient, users: Sequence[str]) -> Confirmations:

@@ -13,6 +13,7 @@ from dagster import DagsterInstance, RunRequest, instance_for_test
 
 from pipelines.definitions import build_definitions
 from pipelines.partitions import USERS_PARTITIONS_NAME
+from pipelines.sensors import InboxCursor
 from resources.state import StateStore
 from resources.state_resource import StateResource
 from tests.test_sensor_support import evaluate_sensor_tick
@@ -89,14 +90,46 @@ def test_a_burst_of_users_becomes_batch_runs_of_the_configured_size(
 ) -> None:
     _news(state_url, USERS)
 
-    requests, _ = _requests(instance, state_url, api)
+    requests, cursor = _requests(instance, state_url, api)
+    # The partial last batch waits one tick for company; with none coming, it runs then.
+    later, _ = _requests(instance, state_url, api, cursor)
 
-    assert [len(_users(r)) for r in requests] == [25, 25, 10]
-    assert sorted(u for r in requests for u in _users(r)) == USERS
-    assert len({r.run_key for r in requests}) == 3
-    assert all(r.tags["syncrag/trigger"] == "webhook" for r in requests)
+    assert [len(_users(r)) for r in requests] == [25, 25]
+    assert [len(_users(r)) for r in later] == [10]
+    assert sorted(u for r in requests + later for u in _users(r)) == USERS
+    assert len({r.run_key for r in requests + later}) == 3
+    assert all(r.tags["syncrag/trigger"] == "webhook" for r in requests + later)
     # A batch run's tags stay few (the UI lists them): its users are in its config only.
     assert all(len(r.tags) <= 4 for r in requests)
+
+
+def test_a_burst_spread_over_two_ticks_gets_runs_for_the_burst_not_one_more_per_tick(
+    instance: DagsterInstance, state_url: str, api: EmulatedSyncApi
+) -> None:
+    _news(state_url, USERS[:40])
+    first, cursor = _requests(instance, state_url, api)
+    _news(state_url, USERS[40:])
+
+    second, cursor = _requests(instance, state_url, api, cursor)
+    third, _ = _requests(instance, state_url, api, cursor)
+
+    # 60 users: 3 runs (25, 25, 10), not 4 (25 and 15, then 20); the held 15 lead the next.
+    assert [len(_users(r)) for r in first] == [25]
+    assert [len(_users(r)) for r in second] == [25]
+    assert _users(second[0])[:15] == USERS[25:40]
+    assert [len(_users(r)) for r in third] == [10]
+    assert sorted(u for r in first + second + third for u in _users(r)) == USERS
+
+
+def test_a_quiet_tick_holds_nobody_back(
+    instance: DagsterInstance, state_url: str, api: EmulatedSyncApi
+) -> None:
+    _news(state_url, USERS[:10])
+
+    requests, cursor = _requests(instance, state_url, api)
+
+    assert [len(_users(r)) for r in requests] == [10]
+    assert cursor is not None and ":" not in cursor  # nothing waits
 
 
 def test_the_batch_size_is_a_setting(
@@ -104,9 +137,12 @@ def test_the_batch_size_is_a_setting(
 ) -> None:
     _news(state_url, USERS)
 
-    requests, _ = _requests(instance, state_url, api, environ={"SYNCRAG_RUN_BATCH_USERS": "40"})
+    environ = {"SYNCRAG_RUN_BATCH_USERS": "40"}
+    requests, cursor = _requests(instance, state_url, api, environ=environ)
+    later, _ = _requests(instance, state_url, api, cursor, environ=environ)
 
-    assert [len(_users(r)) for r in requests] == [40, 20]
+    assert [len(_users(r)) for r in requests] == [40]
+    assert [len(_users(r)) for r in later] == [20]
 
 
 def test_a_lone_user_gets_a_run_of_its_partition(
@@ -131,5 +167,14 @@ def test_news_after_a_burst_gets_new_runs_with_new_keys(
 
     second, _ = _requests(instance, state_url, api, cursor)
 
-    assert [len(_users(r)) for r in second] == [25, 5]
+    # Each tick: one full batch, and its 5 left over wait for the next tick.
+    assert [len(_users(r)) for r in second] == [25]
     assert {r.run_key for r in first}.isdisjoint({r.run_key for r in second})
+
+
+def test_held_users_survive_the_cursor_whatever_their_ids() -> None:
+    cursor = InboxCursor(after=4, seen=9, held=("a:b", 'quote"d', "plain"))
+
+    assert InboxCursor.parse(str(cursor)) == cursor
+    assert InboxCursor.parse("9") == InboxCursor(9, 9)
+    assert InboxCursor.parse("4:9") == InboxCursor(4, 9)
