@@ -17,6 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
+from bench import helper_cpu
 from bench.ceiling import DEFAULT_BACKEND, runtime_embedder
 from bench.corpus import build_synthetic_corpus
 from bench.recording import RecordingEmbedder
@@ -54,16 +57,21 @@ class OverheadRun:
     ceiling_s: float
     ceiling_cpu_s: float
     same_calls_s: float
+    helpers_cpu_s: float = 0.0  # the extraction worker and the emulator (see bench.helper_cpu)
+    emulator_cpu_s: float = 0.0  # of which the emulator
 
     def line(self) -> str:
         return (
             f"{self.chunks} chunks in {self.calls} calls: syncrag {self.syncrag_s:.1f} s "
             f"(CPU {self.syncrag_cpu_s:.1f}), model inside it {self.model_in_run_s:.1f} s, "
             f"waited on reads {self.waited_on_reads_s:.2f} s, storing {self.storing_s:.2f} s; "
+            f"helpers' CPU {self.helpers_cpu_s:.1f} s (emulator {self.emulator_cpu_s:.1f}); "
             f"model alone: one call {self.ceiling_s:.1f} s (CPU {self.ceiling_cpu_s:.1f}), "
             f"syncrag's calls {self.same_calls_s:.1f} s; ratio "
             f"{self.syncrag_s / self.ceiling_s:.2f}x wall, "
-            f"{self.syncrag_cpu_s / self.ceiling_cpu_s:.2f}x CPU"
+            f"{self.syncrag_cpu_s / self.ceiling_cpu_s:.2f}x CPU, "
+            f"{(self.syncrag_cpu_s + self.helpers_cpu_s) / self.ceiling_cpu_s:.2f}x CPU with "
+            "helpers"
         )
 
 
@@ -84,7 +92,12 @@ def measure_once(
     with SyncragStack(corpus.root, workdir / "syncrag", recorder) as stack:
         stack.enable(corpus.users)
         outcomes: list[SyncOutcome] = []
+        emulator = psutil.Process(stack.api.server.pid)
+        emulator_started = sum(emulator.cpu_times()[:2])
+        helpers_started = helper_cpu.sample()
         wall, cpu = _timed(lambda: outcomes.append(stack.sync(corpus.users)))
+        helpers = helper_cpu.since(helpers_started).helpers
+        emulator_cpu = sum(emulator.cpu_times()[:2]) - emulator_started
         report = outcomes[0].index
     texts = [text for call in recorder.calls_texts for text in call]
     ceiling, ceiling_cpu = _timed(lambda: alone.embed(texts))
@@ -101,6 +114,8 @@ def measure_once(
         ceiling_s=ceiling,
         ceiling_cpu_s=ceiling_cpu,
         same_calls_s=same_calls,
+        helpers_cpu_s=helpers,
+        emulator_cpu_s=emulator_cpu,
     )
 
 

@@ -97,6 +97,11 @@ class EmulatorProcess:
         self.stop()
         raise EmulatorStartError(f"the emulator did not start on {self.url}; see {self._log}")
 
+    @property
+    def pid(self) -> int | None:
+        """The emulator's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         process = self._process
         if process is None or process.poll() is not None:
