@@ -23,6 +23,7 @@ from bench.daemon_process import start_daemon, stop_daemon
 from bench.latency_phases import RunTiming
 from bench.stack import PROJECT_ID
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
+from pipelines.cli.runtime import DAGSTER_YAML
 from pipelines.servers import BackgroundServer
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient, UserTokenSigner
@@ -40,16 +41,6 @@ _UNFINISHED = (
     DagsterRunStatus.STARTING,
     DagsterRunStatus.STARTED,
 )
-# The instance settings `syncrag demo` writes: Qdrant Edge admits one writer, so pools of one.
-DAGSTER_YAML = """\
-concurrency:
-  pools:
-    default_limit: 1
-  runs:
-    max_concurrent_runs: 4
-telemetry:
-  enabled: false
-"""
 
 
 class LiveStack:

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from bench.daemon_process import start_daemon, stop_daemon
-from bench.live_stack import DAGSTER_YAML
 from bench.stack import PROJECT_ID
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
+from pipelines.cli.runtime import DAGSTER_YAML
 from pipelines.servers import BackgroundServer
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient, UserTokenSigner

@@ -20,12 +20,15 @@ DAGSTER_YAML = f"""\
 # Queued runs start within a second of a sensor's request (the default waits up to 5 s). At most
 # 4 runs at once on a laptop, and one per user: a second run of a partition waits in the queue
 # rather than holding a slot while it waits for the user's ingest lock. A run whose process died
-# stops counting as soon as the dead_runs sensor marks it failed.
+# stops counting as soon as the dead_runs sensor marks it failed. Runs a tick asks for together
+# are launched side by side (a launch waits for its process to start: seconds each, in a row).
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
   config:
     dequeue_interval_seconds: 1
+    dequeue_use_threads: true
+    dequeue_num_workers: 4
     max_concurrent_runs: 4
     tag_concurrency_limits:
       - key: dagster/partition

@@ -112,7 +112,7 @@ class EdgeVectorStore(VectorStore):
         lexical: bool = True,
         lock_timeout: float = 30.0,
         hold_open: bool = False,
-        min_hold_s: float = 0.2,
+        min_hold_s: float = 1.0,
     ) -> None:
         if dimension <= 0:
             raise ValueError(f"Embedding dimension must be positive, got {dimension}.")
