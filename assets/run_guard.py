@@ -13,6 +13,7 @@ import os
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import AssetExecutionContext, OpExecutionContext
@@ -20,11 +21,40 @@ from dagster import AssetExecutionContext, OpExecutionContext
 from resources.state import LockHolder, StateStore
 
 HOST_TAG = "syncrag/host"
-PID_TAG = "syncrag/pid"
-# The process's start time (clock ticks since boot) and the boot's id: a pid reused by another
-# process, or on a rebooted host, does not pass for the run's own.
-PROCESS_START_TAG = "syncrag/process_start"
-BOOT_TAG = "syncrag/boot_id"
+# The run's process as "pid=<pid> start=<ticks> boot=<id>": its start time (clock ticks since
+# boot) and the boot's id make a pid reused by another process, or on a rebooted host, not pass
+# for the run's own. One tag beside the host: the UI lists every tag of every run.
+PROCESS_TAG = "syncrag/process"
+
+
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """A process on this host, told apart from a later one given the same pid."""
+
+    pid: int
+    start: str = ""
+    boot: str = ""
+
+    def tag(self) -> str:
+        return f"pid={self.pid} start={self.start} boot={self.boot}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> ProcessIdentity | None:
+        """The identity a PROCESS_TAG holds, or None if it holds none."""
+        fields: dict[str, str] = {}
+        for part in (text or "").split():
+            name, _, value = part.partition("=")
+            fields[name] = value
+        pid = fields.get("pid", "")
+        if not pid.isdigit():
+            return None
+        return cls(int(pid), fields.get("start", ""), fields.get("boot", ""))
+
+    @classmethod
+    def this_process(cls) -> ProcessIdentity:
+        pid = os.getpid()
+        return cls(pid, _process_start(pid) or "", _boot_id() or "")
+
 
 # Runs this process has tagged with its identity (a run runs in one process).
 _TAGGED_RUNS: set[str] = set()
@@ -56,12 +86,7 @@ def one_ingest_per_user(context: StepContext, store: StateStore, user_id: str) -
 
 def process_tags() -> dict[str, str]:
     """Tags that identify this process on this host."""
-    return {
-        HOST_TAG: socket.gethostname(),
-        PID_TAG: str(os.getpid()),
-        PROCESS_START_TAG: _process_start(os.getpid()) or "",
-        BOOT_TAG: _boot_id() or "",
-    }
+    return {HOST_TAG: socket.gethostname(), PROCESS_TAG: ProcessIdentity.this_process().tag()}
 
 
 def process_is_gone(tags: Mapping[str, str]) -> bool:
@@ -69,18 +94,17 @@ def process_is_gone(tags: Mapping[str, str]) -> bool:
 
     False when it runs, or when this host cannot tell (another host, tags missing).
     """
-    if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
+    identity = ProcessIdentity.parse(tags.get(PROCESS_TAG))
+    if tags.get(HOST_TAG) != socket.gethostname() or identity is None:
         return False
     if _process_start(os.getpid()) is None:
         return False  # no /proc here: no way to tell a dead process from a live one
-    boot = tags.get(BOOT_TAG)
-    if boot and _boot_id() not in (None, boot):
+    if identity.boot and _boot_id() not in (None, identity.boot):
         return True
-    started = _process_start(int(tags[PID_TAG]))
+    started = _process_start(identity.pid)
     if started is None:
         return True
-    recorded = tags.get(PROCESS_START_TAG)
-    return bool(recorded) and recorded != started
+    return bool(identity.start) and identity.start != started
 
 
 def _process_start(pid: int) -> str | None:

@@ -20,7 +20,7 @@ from dagster import (
     sensor,
 )
 
-from assets.run_guard import HOST_TAG, process_is_gone, process_tags
+from assets.run_guard import HOST_TAG, PROCESS_TAG, ProcessIdentity, process_is_gone, process_tags
 
 SENSOR_NAME = "dead_runs"
 DEFAULT_INTERVAL_SECONDS = 15
@@ -41,9 +41,11 @@ def fail_dead_runs(instance: DagsterInstance) -> list[str]:
         current = instance.get_run_by_id(run.run_id)
         if current is None or current.status != DagsterRunStatus.STARTED:
             continue
+        identity = ProcessIdentity.parse(run.tags.get(PROCESS_TAG))
+        pid = identity.pid if identity else "unknown"
         instance.report_run_failed(
             current,
-            f"The run's process (pid {run.tags.get('syncrag/pid')} on {here}) is gone: it was "
+            f"The run's process (pid {pid} on {here}) is gone: it was "
             "killed or ran out of memory. syncrag marked the run failed; the next run of the "
             "partition picks up where it stopped.",
         )

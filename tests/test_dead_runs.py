@@ -15,7 +15,7 @@ from dagster import (
     instance_for_test,
 )
 
-from assets.run_guard import HOST_TAG, PID_TAG, PROCESS_START_TAG, process_tags
+from assets.run_guard import HOST_TAG, PROCESS_TAG, ProcessIdentity, process_tags
 from pipelines.dead_runs import build_dead_run_sensor
 from pipelines.definitions import build_definitions
 
@@ -27,8 +27,10 @@ def dead_process_tags() -> dict[str, str]:
     )
     tags = process_tags()
     stat = Path(f"/proc/{child.pid}/stat").read_text(encoding="ascii")
-    tags[PID_TAG] = str(child.pid)
-    tags[PROCESS_START_TAG] = stat.rsplit(")", 1)[1].split()[19]
+    this = ProcessIdentity.this_process()
+    tags[PROCESS_TAG] = ProcessIdentity(
+        child.pid, stat.rsplit(")", 1)[1].split()[19], this.boot
+    ).tag()
     child.kill()
     child.wait()
     if child.stdout is not None:
@@ -69,13 +71,16 @@ def test_a_run_whose_process_died_is_marked_failed_by_the_sensor_tick() -> None:
         assert result.skip_message == "marked 1 dead run(s) failed"
         failure = instance.all_logs(dead)[-1]
         assert "is gone" in (failure.message or "")
+        assert "pid unknown" not in (failure.message or "")
 
 
 def test_a_pid_reused_by_another_process_still_counts_as_dead() -> None:
     sensor = build_dead_run_sensor()
     with instance_for_test() as instance:
         # This test's own pid, but another start time: the run's process is not this one.
-        reused = started_run(instance, {**process_tags(), PROCESS_START_TAG: "1"})
+        this = ProcessIdentity.this_process()
+        other = ProcessIdentity(this.pid, "1", this.boot)
+        reused = started_run(instance, {**process_tags(), PROCESS_TAG: other.tag()})
         sensor.evaluate_tick(build_sensor_context(instance=instance))
         assert status_of(instance, reused) == DagsterRunStatus.FAILURE
 
@@ -89,3 +94,12 @@ def test_with_nothing_dead_the_tick_skips() -> None:
 
 def test_the_code_location_runs_the_sensor() -> None:
     assert build_definitions().resolve_sensor_def("dead_runs").name == "dead_runs"
+
+
+def test_a_run_names_its_process_in_one_tag_beside_its_host() -> None:
+    tags = process_tags()
+
+    assert sorted(tags) == [HOST_TAG, PROCESS_TAG]
+    assert ProcessIdentity.parse(tags[PROCESS_TAG]) == ProcessIdentity.this_process()
+    assert ProcessIdentity.parse("") is None
+    assert ProcessIdentity.parse("pid=abc") is None
