@@ -63,6 +63,24 @@ def test_reads_a_text_file_and_stays_warm_between_records(worker: ExtractionWork
     assert worker.starts == 1
 
 
+def test_the_document_converters_are_loaded_only_for_a_file_that_needs_them(
+    worker: ExtractionWorker,
+) -> None:
+    worker.file_markdown(b"plain notes", mime_type="text/plain", name="a.txt")
+    assert worker.pid is not None
+    text_only = _address_space(worker.pid)
+
+    docx = render_docx([Paragraph((Span("Quarterly figures"),))], title="q")
+    assert "Quarterly figures" in worker.file_markdown(docx, mime_type=None, name="q.docx")
+    with_converters = _address_space(worker.pid)
+    worker.file_markdown(docx, mime_type=None, name="again.docx")
+
+    # The converters (markitdown and what it imports) take hundreds of MB of address space.
+    assert with_converters > text_only + 100 * MB
+    assert _address_space(worker.pid) < with_converters + 50 * MB  # loaded once
+    assert worker.starts == 1
+
+
 def test_a_zip_bomb_is_refused_with_the_limit_named_before_anything_expands(
     worker: ExtractionWorker,
 ) -> None:
@@ -147,6 +165,14 @@ def test_tickets_are_rendered_in_the_worker(worker: ExtractionWorker) -> None:
     record = {"externalId": "OPS-7", "title": "Fryer down", "description": "Oil pump failed."}
     markdown = worker.ticket_markdown(record, None)
     assert "Fryer down" in markdown and "Oil pump failed." in markdown
+
+
+def _address_space(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmSize for process {pid}")
 
 
 def _alive(pid: int) -> bool:

@@ -135,3 +135,14 @@ def _format_of_name(name: str) -> DocumentFormat | None:
         if inner is RST or inner is MARKDOWN:
             return inner
     return found
+
+
+def needs_converter(mime_type: str | None, name: str) -> bool:
+    """Whether reading this file takes the document converters (markitdown), whose loading is
+    the bulk of an extraction process's start: plain text and PDF do not."""
+    document_format = resolve_format(mime_type, name)
+    return (
+        document_format is not None
+        and not document_format.is_plain_text
+        and (document_format is not PDF)
+    )

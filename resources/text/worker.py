@@ -25,6 +25,7 @@ from resources.text.errors import (
     UnreadableFileError,
     UnsupportedFileTypeError,
 )
+from resources.text.formats import needs_converter
 from resources.text.limits import ExtractionLimits, describe_bytes
 from resources.text.worker_protocol import (
     EXIT_OUT_OF_MEMORY,
@@ -111,6 +112,7 @@ class ExtractionWorker:
     def __init__(self, limits: ExtractionLimits | None = None) -> None:
         self.limits = limits or ExtractionLimits()
         self._process: subprocess.Popen[bytes] | None = None
+        self._warm_pid: int | None = None  # the child that has loaded the converters
         self.starts = 0
 
     def __enter__(self) -> ExtractionWorker:
@@ -125,9 +127,13 @@ class ExtractionWorker:
         return self._process.pid if self._process is not None else None
 
     def file_markdown(self, content: bytes, *, mime_type: str | None, name: str) -> str:
+        if needs_converter(mime_type, name):
+            self._warm_up()
         return self._call({"op": "file", "mime_type": mime_type, "name": name}, content, name)
 
     def ticket_markdown(self, record: Mapping[str, Any], archive: bytes | None) -> str:
+        if archive is not None:
+            self._warm_up()  # a ticket's attachments may be any format
         name = str(record.get("title") or record.get("externalId") or "")
         header = {
             "op": "ticket",
@@ -196,6 +202,31 @@ class ExtractionWorker:
         if answer["error"] == KIND_LIMIT:
             raise LimitExceededError(reason, limit=str(answer.get("limit") or "unknown"))
         raise _ERRORS.get(str(answer["error"]), ExtractionError)(reason)
+
+    def _warm_up(self) -> None:
+        """Has the child load the document converters, once per child, under the start-up
+        timeout rather than a record's: loading them is not the next record's cost."""
+        process = self._running()
+        if self._warm_pid == process.pid:
+            return
+        assert process.stdin is not None and process.stdout is not None
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        try:
+            write_frame(process.stdin, json.dumps({"op": "warm_up"}).encode("utf-8"))
+            write_frame(process.stdin, b"")
+            process.stdin.flush()
+            answer = json.loads(read_frame(process.stdout, deadline))
+            read_frame(process.stdout, deadline)
+        except (OSError, EOFError, ValueError, TimeoutError) as exc:
+            self._kill()
+            raise WorkerUnavailableError(
+                "The extraction process could not load its document converters; run "
+                "`python -m resources.text.worker_child` to see why."
+            ) from exc
+        if answer:
+            self._kill()
+            raise WorkerUnavailableError(f"The extraction process could not warm up: {answer}.")
+        self._warm_pid = process.pid
 
     def _memory_limit(self, name: str) -> LimitExceededError:
         return LimitExceededError(
