@@ -7,6 +7,9 @@ from pydantic import Field, PrivateAttr
 
 from resources.vectors import VectorStore, vector_store_from_settings
 
+# How long a run waits for an embedded store that other runs are using, before its user fails.
+RUN_LOCK_TIMEOUT_S = 600.0
+
 
 class VectorStoreResource(ConfigurableResource):
     """Where the points live: one collection per embedding model.
@@ -38,6 +41,8 @@ class VectorStoreResource(ConfigurableResource):
                 model_name,
                 dimension,
                 hold_open=True,
+                # A run has nothing better to do than wait its turn; a query gives up sooner.
+                lock_timeout=RUN_LOCK_TIMEOUT_S,
             )
             self._stores[key] = store
         return store

@@ -86,6 +86,8 @@ _PAGE = 256
 _CONFIG_FILE = "edge_config.json"  # written by EdgeShard.create: its presence means "load"
 # How often a store holding its shard idle looks for another process asking for it.
 _HAND_ON_POLL_S = 0.02
+# How long a store that handed its shard on waits for the waiter to take it.
+_YIELD_S = 0.5
 
 
 class _ShardLocked(Exception):
@@ -128,6 +130,8 @@ class EdgeVectorStore(VectorStore):
         self._mutex = threading.Lock()
         self._shard: EdgeShard | None = None
         self._held_since = 0.0
+        # After handing the shard on, this store lets the waiter take it before asking again.
+        self._yield_until = 0.0
         self._watchdog: threading.Thread | None = None
         self.shard_opens = 0  # how many times this store loaded the shard (for tests and benches)
 
@@ -184,7 +188,9 @@ class EdgeVectorStore(VectorStore):
 
     def _take_shard(self) -> EdgeShard:
         deadline = time.monotonic() + self.lock_timeout
-        self._lock.acquire(self.lock_timeout)
+        while time.monotonic() < self._yield_until and self._lock.others_waiting():
+            time.sleep(_HAND_ON_POLL_S)  # the process it was handed to has not taken it yet
+        self._lock.acquire(max(0.0, deadline - time.monotonic()))
         try:
             shard = self._load_with_retry(deadline)
         except BaseException:
@@ -221,6 +227,7 @@ class EdgeVectorStore(VectorStore):
                 if held_for >= self.min_hold_s and self._lock.others_waiting():
                     logger.debug("handing %s on to a waiting process", self.shard_path)
                     self._hand_on()
+                    self._yield_until = time.monotonic() + _YIELD_S
                     self._watchdog = None
                     return
             finally:

@@ -22,9 +22,12 @@ __all__ = ["ShardLock"]
 
 logger = logging.getLogger("resources.vectors.edge")
 
+# Edge's own lock (after ours) is retried with backoff from FIRST up to MAX seconds.
 FIRST_RETRY_DELAY = 0.05
-# Polling a lock file is cheap; a longer sleep would let a busy writer starve the readers.
 MAX_RETRY_DELAY = 0.1
+# How often a waiter tries the lock (a cheap system call), and how often it says it waits.
+WAIT_POLL_S = 0.01
+REPORT_EVERY_S = 5.0
 
 
 class ShardLock:
@@ -78,22 +81,25 @@ class ShardLock:
         try:
             # Blocks only for the instant a holder spends checking the signal.
             fcntl.flock(waiting_fd, fcntl.LOCK_SH)
-            delay = FIRST_RETRY_DELAY
+            next_report = time.monotonic()
+            # A short poll: a holder that handed the shard on must not get it straight back
+            # because every waiter was asleep (a 100 ms poll starved a waiter for 30 s).
             while not _try_flock(lock_fd, fcntl.LOCK_EX):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                now = time.monotonic()
+                if now >= deadline:
                     raise VectorStoreBusy(
                         f"The vector store at {self._shard_path} stayed locked by another "
                         f"process for {timeout:g} s; wait for the running job to finish and "
                         "try again."
                     )
-                logger.info(
-                    "vector store %s is locked by another process; retrying in %.2f s",
-                    self._shard_path,
-                    min(delay, remaining),
-                )
-                time.sleep(min(delay, remaining))
-                delay = min(delay * 2, MAX_RETRY_DELAY)
+                if now >= next_report:
+                    logger.info(
+                        "vector store %s is locked by another process; waiting up to %.0f s more",
+                        self._shard_path,
+                        deadline - now,
+                    )
+                    next_report = now + REPORT_EVERY_S
+                time.sleep(min(WAIT_POLL_S, deadline - now))
         finally:
             os.close(waiting_fd)
 

@@ -21,11 +21,13 @@ def vector_store_from_settings(
     dimension: int,
     *,
     hold_open: bool = False,
+    lock_timeout: float = 30.0,
 ) -> VectorStore:
     """A Qdrant server store if `qdrant_url` is set (":memory:" for in-process), else Edge.
 
     `hold_open` keeps an Edge shard open between uses until another process asks for it (see
-    `EdgeVectorStore`): for a run's store, closed at the run's end; a server store ignores it.
+    `EdgeVectorStore`): for a run's store, closed at the run's end; a server store ignores it,
+    and `lock_timeout` (how long an Edge opener waits for another process to let go).
 
     The collection is named after the embedding model and the lexical scheme, so that changing
     either starts a new collection instead of mixing two models' or schemes' vectors.
@@ -33,7 +35,9 @@ def vector_store_from_settings(
     name = collection_name_for(model_name, dimension)
     url = (qdrant_url or "").strip()
     if not url:
-        return EdgeVectorStore(Path(edge_path), name, dimension, hold_open=hold_open)
+        return EdgeVectorStore(
+            Path(edge_path), name, dimension, hold_open=hold_open, lock_timeout=lock_timeout
+        )
     # qdrant-client takes about a second to import: only the server path pays for it.
     from resources.vectors.qdrant_server import QdrantServerVectorStore
 
