@@ -24,7 +24,7 @@ from pipelines.servers import free_port
 from resources.embedding import Embedder
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient, UserTokenSigner
-from resources.text import MarkdownChunker
+from resources.text import ExtractionLimits, ExtractionWorker, MarkdownChunker
 from resources.vectors import EdgeVectorStore, collection_name_for
 
 PROJECT_ID = "5e1f3c2a-9d4b-4c6e-8a7f-2b3c4d5e6f70"  # the emulator's default project
@@ -171,20 +171,17 @@ class SyncragStack:
         workdir.mkdir(parents=True, exist_ok=True)
         self.api = EmulatedSyncApi(corpus_root, workdir)
         self.state = StateStore.open(f"sqlite:///{workdir / 'state.db'}")
+        # Held open across a pass's users and closed at its end, as a run's store is.
         self.store = EdgeVectorStore(
             workdir / "qdrant",
             collection_name_for(embedder.model_name, embedder.dimension),
             embedder.dimension,
+            hold_open=True,
         )
         self.page_size = page_size
-        self.indexer = Indexer(
-            client=self.api.client,
-            state=self.state,
-            chunker=MarkdownChunker(embedder.count_tokens, embedder.max_tokens),
-            embedder=embedder,
-            store=self.store,
-            record_batch_size=record_batch_size,
-        )
+        self._chunker = MarkdownChunker(embedder.count_tokens, embedder.max_tokens)
+        self._embedder = embedder
+        self._record_batch_size = record_batch_size
 
     def __enter__(self) -> SyncragStack:
         self.api.start()
@@ -208,7 +205,27 @@ class SyncragStack:
                 remember_sync(self.state, user, sync)
 
     def sync(self, users: Iterable[str], *, reconcile: bool = False) -> SyncOutcome:
-        """Pulls each user's changes (then, if asked, fully reconciles), then indexes them."""
+        """Pulls each user's changes (then, if asked, fully reconciles), then indexes them: one
+        pass is what one batch run does (`pipelines/batch_job.py`), one extraction worker for
+        all its users and the store held open across them."""
+        with ExtractionWorker(ExtractionLimits()) as documents:
+            try:
+                return self._sync(users, documents, reconcile=reconcile)
+            finally:
+                self.store.close()
+
+    def _sync(
+        self, users: Iterable[str], documents: ExtractionWorker, *, reconcile: bool
+    ) -> SyncOutcome:
+        indexer = Indexer(
+            client=self.api.client,
+            state=self.state,
+            chunker=self._chunker,
+            embedder=self._embedder,
+            store=self.store,
+            record_batch_size=self._record_batch_size,
+            documents=documents,
+        )
         outcome = SyncOutcome()
         for user in users:
             pulled = pull_user(self.api.client, self.state, user, page_size=self.page_size)
@@ -220,20 +237,28 @@ class SyncragStack:
                     outcome.records_tombstoned_by_reconcile += report.tombstoned
                     if report.refused_reason:
                         outcome.reconcile_refusals.append(report.refused_reason)
-            _add_reports(outcome.index, self.indexer.index_user(user))
+            _add_reports(outcome.index, indexer.index_user(user))
         return outcome
 
     def points_of(self, external_ids: Mapping[str, set[str]]) -> int:
         """How many points the store holds for these documents (user -> external ids)."""
         left = 0
-        with self.store.open() as index:
-            for user, ids in external_ids.items():
-                left += sum(1 for p in index.scroll(user) if p.payload.get("external_id") in ids)
+        try:
+            with self.store.open() as index:
+                for user, ids in external_ids.items():
+                    left += sum(
+                        1 for p in index.scroll(user) if p.payload.get("external_id") in ids
+                    )
+        finally:
+            self.store.close()
         return left
 
     def point_count(self, users: Iterable[str]) -> int:
-        with self.store.open() as index:
-            return sum(index.count(user) for user in users)
+        try:
+            with self.store.open() as index:
+                return sum(index.count(user) for user in users)
+        finally:
+            self.store.close()
 
 
 def _add_reports(total: IndexReport, part: IndexReport) -> None:
