@@ -140,7 +140,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SYNCRAG_SENSOR_INTERVAL_SECONDS",
         "2",
-        "Seconds between the webhook sensor's reads of the inbox.",
+        "Seconds between the webhook sensor's reads of the inbox "
+        "(dagster-daemon evaluates sensors at most every 5 s).",
     ),
     Setting(
         "SYNCRAG_INBOX_RETENTION_HOURS",
