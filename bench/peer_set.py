@@ -24,24 +24,14 @@ def make_peers(
     """Fresh peers (empty stores and bookkeeping) for `keys`, in that order."""
     peers: list[Peer] = []
     for key in keys:
-        if key == LANGCHAIN_FULL:
+        if key in (LANGCHAIN_FULL, LANGCHAIN_INCREMENTAL):
             peers.append(
                 LangChainPeer(
                     encode=encode,
                     chunker=chunker,
                     dimension=dimension,
                     batch_size=LANGCHAIN_BATCH_SIZE,
-                    cleanup="full",
-                )
-            )
-        elif key == LANGCHAIN_INCREMENTAL:
-            peers.append(
-                LangChainPeer(
-                    encode=encode,
-                    chunker=chunker,
-                    dimension=dimension,
-                    batch_size=LANGCHAIN_BATCH_SIZE,
-                    cleanup="incremental",
+                    cleanup="full" if key == LANGCHAIN_FULL else "incremental",
                 )
             )
         elif key == LLAMAINDEX:
