@@ -1,6 +1,7 @@
 """Asset `synced_records`: the ledger of a user's records, pulled after each sync's cursor."""
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from dagster import (
@@ -89,8 +90,10 @@ def pull_user_records(
     state: StateResource,
     ingest_settings: IngestSettingsResource,
     full_reconcile: bool = False,
+    log_info: Callable[[str], None] | None = None,
 ) -> MaterializeResult:
-    """One user's `synced_records`: the asset's body, also run per user by a batch run."""
+    """One user's `synced_records`: the asset's body, also run per user by a batch run, which
+    may gather the summary line (`log_info`) to log it with the user's other lines at once."""
     client = sync_api.get_client()
     store = state.get_store()
     with one_ingest_per_user(context, store, user_id):
@@ -125,7 +128,7 @@ def pull_user_records(
             )
 
     size = synced_records_size(store, user_id)
-    context.log.info(
+    (log_info or context.log.info)(
         f"{user_id}: pulled {report.total('pages')} pages in {seconds:.2f} s: "
         f"{report.total('new')} new, {report.total('updated')} updated, "
         f"{report.total('unchanged')} unchanged, {report.total('deleted')} deleted; "

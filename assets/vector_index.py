@@ -1,6 +1,7 @@
 """Asset `vector_index`: the user's points in Qdrant, exactly in step with the ledger."""
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from dagster import (
@@ -74,9 +75,11 @@ def index_user_records(
     vector_store: VectorStoreResource,
     ingest_settings: IngestSettingsResource,
     documents: DocumentReader | None = None,
+    log_info: Callable[[str], None] | None = None,
 ) -> MaterializeResult:
     """One user's `vector_index`: the asset's body, also run per user by a batch run, which
-    passes one extraction worker (`documents`) for all its users."""
+    passes one extraction worker (`documents`) for all its users and may gather the summary
+    (`log_info`) to log it with the user's other lines at once."""
     model = embedder.get_embedder()
     store = vector_store.get_store(model.model_name, model.dimension)
     ledger = state.get_store()
@@ -108,7 +111,7 @@ def index_user_records(
     size = vector_index_size(ledger, user_id, consistency.points)
     # One event for all stages: a batch run logs it for each of its users, and every event is a
     # write to Dagster's event log.
-    context.log.info(
+    (log_info or context.log.info)(
         "\n".join(
             [
                 *_stage_lines(user_id, report, seconds),

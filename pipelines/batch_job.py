@@ -73,6 +73,8 @@ def ingest_users_op(
     context.log.info(f"ingesting {len(config.users)} users: {', '.join(config.users)}")
     with ExtractionWorker(ingest_settings.extraction_limits()) as documents:
         for user in config.users:
+            # The user's summary lines, logged as one event once the user is done.
+            lines: list[str] = []
             try:
                 pulled = pull_user_records(
                     context,
@@ -81,6 +83,7 @@ def ingest_users_op(
                     state=state,
                     ingest_settings=ingest_settings,
                     full_reconcile=config.full_reconcile,
+                    log_info=lines.append,
                 )
                 yield from _partition_events(synced_records.key, user, pulled)
                 indexed = index_user_records(
@@ -92,6 +95,7 @@ def ingest_users_op(
                     vector_store=vector_store,
                     ingest_settings=ingest_settings,
                     documents=documents,
+                    log_info=lines.append,
                 )
                 yield from _partition_events(vector_index.key, user, indexed)
             except _SHARED_FAILURES:
@@ -99,6 +103,9 @@ def ingest_users_op(
             except Exception as exc:  # this user's failure; the batch goes on with the next
                 failed[user] = f"{type(exc).__name__}: {exc}"
                 context.log.error(f"ingest of {user} failed: {failed[user]}")
+            finally:
+                if lines:
+                    context.log.info("\n".join(lines))
     if failed:
         raise Failure(
             description=f"{len(failed)} of {len(config.users)} users failed: "
