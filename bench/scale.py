@@ -84,12 +84,15 @@ def measure_scale(
     backend: str,
     seed: int = 0,
     postgres: PostgresDatabases | None = None,
+    batch_users: int | None = None,
     timeout_s: float = 1800.0,
     say: Callable[[str], None] = print,
 ) -> ScaleResult:
     rng = random.Random(seed)
     names = [user_name(i) for i in range(users)]
-    stack = ScaleStack(workdir, repo_root, embedding_backend=backend, postgres=postgres)
+    stack = ScaleStack(
+        workdir, repo_root, embedding_backend=backend, postgres=postgres, batch_users=batch_users
+    )
     for user in names:
         for number in range(docs_per_user):
             path = pipeline_folder(stack.corpus, user) / f"doc-{number}.md"

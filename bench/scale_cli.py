@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tick-partitions", type=int, default=10_000)
     parser.add_argument("--tick-inbox-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--batch-users",
+        type=int,
+        default=None,
+        help="users per batch run (SYNCRAG_RUN_BATCH_USERS; default: the setting's default)",
+    )
     parser.add_argument("--skip-burst", action="store_true", help="only the sensor tick bench")
     parser.add_argument("--skip-tick", action="store_true", help="no sensor tick bench")
     parser.add_argument(
@@ -78,6 +84,7 @@ def main(argv: Sequence[str]) -> int:
                 backend=DEFAULT_BACKEND,
                 seed=args.seed,
                 postgres=postgres,
+                batch_users=args.batch_users,
                 say=lambda line: print(line, flush=True),
             )
         bursts.append(burst)

@@ -100,11 +100,13 @@ class ScaleStack:
         *,
         embedding_backend: str,
         postgres: PostgresDatabases | None = None,
+        batch_users: int | None = None,
     ) -> None:
         self.workdir = workdir
         self.repo_root = repo_root
         self.embedding_backend = embedding_backend
         self.postgres = postgres
+        self.batch_users = batch_users
         self.corpus = workdir / "corpus"
         self.state_url = (
             postgres.state_url if postgres is not None else f"sqlite:///{workdir / 'state.db'}"
@@ -162,6 +164,8 @@ class ScaleStack:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }
+        if self.batch_users is not None:
+            env["SYNCRAG_RUN_BATCH_USERS"] = str(self.batch_users)
         self.daemon = start_daemon(self.repo_root, env, self.daemon_log)
 
     def stop_daemon(self) -> None:
