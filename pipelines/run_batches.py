@@ -13,7 +13,10 @@ from dagster import RunRequest
 from pipelines.batch_job import BATCH_JOB_NAME, batch_run_config
 from pipelines.jobs import FULL_RECONCILE_RUN_CONFIG, INGEST_JOB_NAME
 
-DEFAULT_BATCH_USERS = 25
+# Fewer, larger runs: on 2 cores and one embedded store, 100 one-change users took 4 runs of 25
+# (p50 13.6 s to searchable, 0.198 CPU-s a change beyond the model) or 2 of 50 (9.4 s, 0.132);
+# `python -m bench scale --batch-users N`, docs/benchmarks.md.
+DEFAULT_BATCH_USERS = 50
 
 
 @dataclass(frozen=True)

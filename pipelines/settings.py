@@ -151,7 +151,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SYNCRAG_RUN_BATCH_USERS",
-        "25",
+        "50",
         "Most users one ingest run covers: the sensor and the schedules ask for runs of this many "
         "users (a lone user gets a run of its own partition).",
     ),

@@ -1,5 +1,5 @@
 """The schedules under the webhooks, evaluated as the daemon does (`evaluate_tick`): every known
-user is covered by an incremental poll in batch runs of 25 users, the daily full reconcile asks
+user is covered by an incremental poll in batch runs of 50 users, the daily full reconcile asks
 for the reconcile in its run config, and several users in one tick pass Dagster's own checks."""
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ def test_runs_grow_with_users_divided_by_the_batch_size(
 
     requests = _tick(instance, name)
 
-    # The default batch is 25 users: 101 users need 5 runs, not 101.
-    assert [len(_users(r)) for r in requests] == [25, 25, 25, 25, 1]
+    # The default batch is 50 users: 101 users need 3 runs, not 101.
+    assert [len(_users(r)) for r in requests] == [50, 50, 1]
 
 
 @pytest.mark.parametrize("name", SCHEDULE_NAMES)

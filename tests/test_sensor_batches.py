@@ -74,7 +74,9 @@ def _requests(
     cursor: str | None = None,
     environ: dict[str, str] | None = None,
 ) -> tuple[list[RunRequest], str | None]:
-    repository = build_definitions(environ or {}).get_repository_def()
+    # Batches of 25 unless a test says otherwise: the arithmetic below is in 25s.
+    settings = {"SYNCRAG_RUN_BATCH_USERS": "25", **(environ or {})}
+    repository = build_definitions(settings).get_repository_def()
     resources = {"state": StateResource(url=state_url), "sync_api": api.resource()}
     tick = evaluate_sensor_tick(instance, repository, resources, cursor)
     return tick.requests, tick.cursor
