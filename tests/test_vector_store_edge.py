@@ -275,3 +275,31 @@ def test_a_busy_holder_does_not_take_the_shard_straight_back_from_a_waiter(
     # 13 to 75 times as it went back and forth; now after a few uses, and loaded twice.
     assert uses_before_the_waiter_got_in and uses_before_the_waiter_got_in[0] < 100
     assert holder.shard_opens <= 5
+
+
+def test_a_watchdog_that_cannot_tell_who_waits_lets_the_shard_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder = EdgeVectorStore(tmp_path, COLLECTION, 4, hold_open=True, min_hold_s=0.0)
+    waiter = EdgeVectorStore(tmp_path, COLLECTION, 4, lock_timeout=10)
+    died = threading.Event()
+
+    def fails_once() -> bool:
+        died.set()
+        raise OSError("the waiting file vanished")
+
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(holder._lock, "others_waiting", fails_once)
+            with holder.open():
+                pass
+            assert died.wait(5)
+            time.sleep(0.1)  # the watchdog has let the shard go and ended
+        with waiter.open() as index:  # free at once
+            assert index.count() == 0
+        with holder.open():  # taken again, with a new watchdog
+            pass
+        with waiter.open() as index:  # ... that hands it on
+            assert index.count() == 0
+    finally:
+        holder.close()

@@ -173,7 +173,7 @@ class EdgeVectorStore(VectorStore):
                 raise
             if not self.hold_open:
                 self._hand_on()
-            elif self._watchdog is None:
+            elif self._watchdog is None or not self._watchdog.is_alive():
                 self._watchdog = threading.Thread(
                     target=self._watch_for_waiters, name="syncrag-edge-hand-on", daemon=True
                 )
@@ -230,6 +230,16 @@ class EdgeVectorStore(VectorStore):
                     self._yield_until = time.monotonic() + _YIELD_S
                     self._watchdog = None
                     return
+            except Exception:
+                # Unable to tell whether anyone waits: let the shard go rather than keep it
+                # from a waiter; the next use takes it again with a new watchdog.
+                logger.warning("handing %s on after an error", self.shard_path, exc_info=True)
+                self._watchdog = None
+                try:
+                    self._hand_on()
+                except Exception:
+                    logger.warning("could not write %s back", self.shard_path, exc_info=True)
+                return
             finally:
                 self._mutex.release()
 
