@@ -7,7 +7,6 @@ them to the inbox; `dagster-daemon` (a subprocess, DAGSTER_HOME in a temporary f
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from bench.corpus import pipeline_folder
-from bench.daemon_process import start_daemon, stop_daemon
+from bench.daemon_process import daemon_environment, start_daemon, stop_daemon
 from bench.latency_phases import RunTiming
 from bench.stack import PROJECT_ID
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
@@ -90,21 +89,15 @@ class LiveStack:
         home = self.dagster_home
         home.mkdir(parents=True, exist_ok=True)
         (home / "dagster.yaml").write_text(DAGSTER_YAML)
-        env = {
-            **os.environ,
-            "DAGSTER_HOME": str(home),
-            "SYNCRAG_SYNC_API_URL": api_url,
-            "SYNCRAG_PARAGON_PROJECT_ID": PROJECT_ID,
-            "SYNCRAG_SIGNING_KEY_PATH": str(self.private_key),
-            "SYNCRAG_STATE_URL": self.state_url,
-            "SYNCRAG_QDRANT_EDGE_PATH": str(self.edge_path),
-            # The runtime the rest of the bench measures: the probe searches its collection.
-            "SYNCRAG_EMBEDDING_BACKEND": self.embedding_backend,
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-        }
-        for name in ("SYNCRAG_SENSOR_INTERVAL_SECONDS", "QDRANT_URL", "SYNCRAG_SIGNING_KEY"):
-            env.pop(name, None)  # the default sensor interval and the embedded store
+        env = daemon_environment(
+            dagster_home=home,
+            api_url=api_url,
+            project_id=PROJECT_ID,
+            private_key=self.private_key,
+            state_url=self.state_url,
+            edge_path=self.edge_path,
+            embedding_backend=self.embedding_backend,
+        )
         self._daemon = start_daemon(self.repo_root, env, self.daemon_log)
 
     def _stop_daemon(self) -> None:

@@ -4,7 +4,6 @@ embedded instance, and reads of what they did (ledger times, Dagster runs, senso
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from bench.daemon_process import start_daemon, stop_daemon
+from bench.daemon_process import daemon_environment, start_daemon, stop_daemon
 from bench.stack import PROJECT_ID
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
 from pipelines.cli.runtime import DAGSTER_YAML
@@ -147,25 +146,22 @@ class ScaleStack:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         storage = "" if self.postgres is None else self.postgres.dagster_storage_yaml()
         (self.dagster_home / "dagster.yaml").write_text(DAGSTER_YAML + storage)
-        inherited = {
-            k: v for k, v in os.environ.items() if not k.startswith(("SYNCRAG_", "QDRANT_"))
-        }
-        env = {
-            **inherited,
-            "DAGSTER_HOME": str(self.dagster_home),
-            "SYNCRAG_SYNC_API_URL": api_url,
-            "SYNCRAG_PARAGON_PROJECT_ID": PROJECT_ID,
-            "SYNCRAG_SIGNING_KEY_PATH": str(self.private_key),
-            "SYNCRAG_STATE_URL": self.state_url,
-            "SYNCRAG_QDRANT_EDGE_PATH": str(self.edge_path),
-            "SYNCRAG_EMBEDDING_BACKEND": self.embedding_backend,
+        settings = {
             "SYNCRAG_INCREMENTAL_POLL_CRON": NEVER,
             "SYNCRAG_FULL_RECONCILE_CRON": NEVER,
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
         }
         if self.batch_users is not None:
-            env["SYNCRAG_RUN_BATCH_USERS"] = str(self.batch_users)
+            settings["SYNCRAG_RUN_BATCH_USERS"] = str(self.batch_users)
+        env = daemon_environment(
+            dagster_home=self.dagster_home,
+            api_url=api_url,
+            project_id=PROJECT_ID,
+            private_key=self.private_key,
+            state_url=self.state_url,
+            edge_path=self.edge_path,
+            embedding_backend=self.embedding_backend,
+            **settings,
+        )
         self.daemon = start_daemon(self.repo_root, env, self.daemon_log)
 
     def stop_daemon(self) -> None:
