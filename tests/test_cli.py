@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
+from pipelines.cli import runtime, serve
 from pipelines.cli.demo import summary_table
 from pipelines.cli.ingest import UserRunSummary
 from pipelines.cli.main import build_parser, main
@@ -215,6 +218,61 @@ def test_serve_runs_the_receiver_daemon_and_ui_on_one_absolute_home(
     assert commands[1].endswith("dagster-daemon run -m pipelines.definitions")
     assert commands[2].endswith("dagster-webserver -m pipelines.definitions -h 127.0.0.1 -p 3000")
     assert (home / "dagster" / "dagster.yaml").exists()
+
+
+_OPEN_THE_INSTANCE = (
+    "from dagster import DagsterInstance\n"
+    "with DagsterInstance.get() as instance:\n"
+    "    instance.get_daemon_heartbeats()\n"
+)
+
+
+def test_a_prepared_dagster_home_opens_in_several_processes_at_once(home: Path) -> None:
+    """The daemon, the webserver and its code server open the instance together; on a new SQLite
+    home each used to create and stamp the tables, and a process that saw two stamps failed
+    ("more than one head present")."""
+    assert runtime.prepare_dagster_instance() == home / "dagster"
+
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_THE_INSTANCE],
+            env={**os.environ, "DAGSTER_HOME": str(home / "dagster")},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    failures = [err for _, err in (p.communicate(timeout=120) for p in openers) if err.strip()]
+    assert [p.returncode for p in openers] == [0, 0, 0, 0], failures
+
+
+def test_a_dagster_home_that_cannot_be_opened_is_one_sentence_at_start_up(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "dagster").mkdir(parents=True)
+    (home / "dagster" / "dagster.yaml").write_text("storage:\n  no_such_storage: {}\n")
+
+    assert main(["serve", "--no-ui", "--webhook-port", "0"]) != 0
+
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("syncrag: the Dagster instance in ")
+    assert error.endswith(f"fix the storage settings in {home / 'dagster' / 'dagster.yaml'}.")
+
+
+def test_serve_creates_the_instance_before_it_starts_the_services(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found: list[list[str]] = []
+
+    def supervise(planned: list[serve.Service], environ: dict[str, str]) -> int:
+        found.append(sorted(p.name for p in Path(environ["DAGSTER_HOME"]).rglob("*.db")))
+        return 0
+
+    monkeypatch.setattr(serve, "_supervise", supervise)
+
+    assert main(["serve", "--no-ui", "--webhook-port", "0"]) == 0
+
+    assert found and "schedules.db" in found[0] and "runs.db" in found[0]
 
 
 def test_the_receiver_stores_into_the_homes_state_db_from_any_folder(

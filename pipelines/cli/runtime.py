@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dagster import DagsterInstance
+
 from pipelines.cli.errors import UserError
 from pipelines.settings import HOME_SETTING, Settings, resolve_home
 from resources.embedder_resource import shared_embedder
@@ -79,6 +81,26 @@ def ensure_dagster_home() -> Path:
     ):
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def prepare_dagster_instance() -> Path:
+    """Creates the Dagster instance's storage in DAGSTER_HOME once, in this process.
+
+    Processes that open a new SQLite instance at the same moment (the daemon, the webserver and
+    its code server, started together by `syncrag serve`) each create its tables and stamp their
+    schema version: two stamps leave "more than one head" and the process that sees them fails.
+    Opening it here first leaves them nothing to create.
+    """
+    home = ensure_dagster_home()
+    try:
+        with DagsterInstance.get():
+            pass
+    except Exception as error:
+        raise UserError(
+            f"the Dagster instance in {home} cannot be opened ({type(error).__name__}: {error}); "
+            f"fix the storage settings in {home / 'dagster.yaml'}."
+        ) from error
     return home
 
 

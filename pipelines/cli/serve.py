@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     for what, port in ports:
         if not port_is_free(args.host, port):
             raise UserError(f"port {port} on {args.host} is in use; pick another port for {what}.")
+    runtime.prepare_dagster_instance()
     print(f"syncrag serve: home {settings.home}, Dagster instance {environ['DAGSTER_HOME']}")
     print(f"  webhooks: http://{args.host}:{args.webhook_port}/webhooks/paragon[/<secret>]")
     if not args.no_ui:
