@@ -1,5 +1,6 @@
 """Fixtures of the whole suite: model exports never go to the real per-user cache, and the real
-ONNX export (about 20 s) is made once per test session, by its first use."""
+ONNX export (about 20 s) is made once per test session, by its first use; the sensor and
+schedule tests' Dagster instance (one per module), state DB and emulated Sync API."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance, instance_for_test
 
 from resources.embedding import MODEL_DIR_SETTING, OnnxEmbedder, embedder_from_settings
+from resources.state import StateStore
+from tests.test_sensor_support import EmulatedSyncApi
 
 # Tests that use `onnx_first_use` carry this mark, so that under xdist they share one worker
 # and so one session: the export is made once per run, not once per worker.
@@ -62,3 +66,33 @@ def onnx_first_use(tmp_path_factory: pytest.TempPathFactory) -> OnnxFirstUse:
     finally:
         logger.removeHandler(handler)
     return OnnxFirstUse(embedder=embedder, model_dir=model_dir, logged=handler.messages)
+
+
+@pytest.fixture(scope="module")
+def shared_instance() -> Iterator[DagsterInstance]:
+    """A persistent Dagster instance for the module: creating one takes seconds."""
+    with instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture
+def state_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'state.db'}"
+
+
+@pytest.fixture
+def store(state_url: str) -> Iterator[StateStore]:
+    with StateStore.open(state_url) as store:
+        yield store
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[EmulatedSyncApi]:
+    """The emulator over an empty corpus (`tmp_path / "corpus"`), reached in-process."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    emulated = EmulatedSyncApi(corpus)
+    try:
+        yield emulated
+    finally:
+        emulated.close()

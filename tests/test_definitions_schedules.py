@@ -5,7 +5,6 @@ for the reconcile in its run config, and several users in one tick pass Dagster'
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,29 +13,20 @@ from dagster import (
     RepositoryDefinition,
     RunRequest,
     build_schedule_context,
-    instance_for_test,
 )
 
 from pipelines.definitions import build_definitions
 from pipelines.partitions import USERS_PARTITIONS_NAME
+from tests.test_sensor_support import with_user_partitions
 
 TICK = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
 SCHEDULE_NAMES = ["incremental_poll", "full_reconcile"]
 
 
-@pytest.fixture(scope="module")
-def shared_instance() -> Iterator[DagsterInstance]:
-    # One instance for the module: creating one takes seconds.
-    with instance_for_test() as instance:
-        yield instance
-
-
 @pytest.fixture
 def instance(shared_instance: DagsterInstance) -> DagsterInstance:
     """The module's instance with no user partitions yet."""
-    for user in shared_instance.get_dynamic_partitions(USERS_PARTITIONS_NAME):
-        shared_instance.delete_dynamic_partition(USERS_PARTITIONS_NAME, user)
-    return shared_instance
+    return with_user_partitions(shared_instance, [])
 
 
 @functools.cache

@@ -5,52 +5,28 @@ SYNCRAG_RUN_BATCH_USERS users, a lone user a run of its partition."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, RunRequest, instance_for_test
+from dagster import DagsterInstance, RunRequest
 
 from pipelines.definitions import build_definitions
-from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.sensors import InboxCursor
 from resources.state import StateStore
 from resources.state_resource import StateResource
-from tests.test_sensor_support import evaluate_sensor_tick
-from tests.test_sensor_webhooks import EmulatedSyncApi
+from tests.test_sensor_support import (
+    EmulatedSyncApi,
+    evaluate_sensor_tick,
+    with_user_partitions,
+)
 
 USERS = [f"user{i:03d}" for i in range(60)]
 _keys = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def shared_instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
-
-
 @pytest.fixture
 def instance(shared_instance: DagsterInstance) -> DagsterInstance:
     """The module's instance with USERS as known partitions (the API is not asked about them)."""
-    for user in shared_instance.get_dynamic_partitions(USERS_PARTITIONS_NAME):
-        shared_instance.delete_dynamic_partition(USERS_PARTITIONS_NAME, user)
-    shared_instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, USERS)
-    return shared_instance
-
-
-@pytest.fixture
-def state_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'state.db'}"
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[EmulatedSyncApi]:
-    (tmp_path / "corpus").mkdir()
-    emulated = EmulatedSyncApi(tmp_path / "corpus")
-    try:
-        yield emulated
-    finally:
-        emulated.close()
+    return with_user_partitions(shared_instance, USERS)
 
 
 def _news(state_url: str, users: list[str]) -> None:

@@ -5,60 +5,31 @@ settled events past SYNCRAG_INBOX_RETENTION_HOURS are deleted, a bounded number 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, instance_for_test
+from dagster import DagsterInstance
 
 from pipelines import sensors
 from pipelines.definitions import build_definitions
-from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.settings import Settings, SettingsError
 from resources.state import DELETION_HINT_EVENT_TYPE, EventStatus, StateStore
 from resources.state_resource import StateResource
-from tests.test_sensor_support import Tick, evaluate_sensor_tick
-from tests.test_sensor_webhooks import EmulatedSyncApi
+from tests.test_sensor_support import (
+    EmulatedSyncApi,
+    Tick,
+    evaluate_sensor_tick,
+    with_user_partitions,
+)
 
 _keys = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def shared_instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
 
 
 @pytest.fixture
 def instance(shared_instance: DagsterInstance) -> DagsterInstance:
     """The module's instance with only alice as a user partition."""
-    for user in shared_instance.get_dynamic_partitions(USERS_PARTITIONS_NAME):
-        shared_instance.delete_dynamic_partition(USERS_PARTITIONS_NAME, user)
-    shared_instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, ["alice"])
-    return shared_instance
-
-
-@pytest.fixture
-def state_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'state.db'}"
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    with StateStore.open(state_url) as store:
-        yield store
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[EmulatedSyncApi]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    emulated = EmulatedSyncApi(corpus)
-    try:
-        yield emulated
-    finally:
-        emulated.close()
+    return with_user_partitions(shared_instance, ["alice"])
 
 
 def _event(

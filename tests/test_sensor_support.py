@@ -1,23 +1,33 @@
 """Evaluating the `sync_webhooks` sensor as the daemon does: `evaluate_tick` on a context with the
 code location and a Dagster instance that can be referenced, so that Dagster's own checks run
-(a run request for a partition that neither exists nor is added in the same tick fails)."""
+(a run request for a partition that neither exists nor is added in the same tick fails); and
+the emulated Sync API the sensor asks about new users (`EmulatedSyncApi`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
+import jwt
 from dagster import (
     AddDynamicPartitionsRequest,
     DagsterInstance,
+    InitResourceContext,
     RepositoryDefinition,
     RunRequest,
     build_sensor_context,
 )
 
+from emulator import EmulatorConfig, create_app
 from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.sensors import SENSOR_NAME
+from resources.sync_api import RetryPolicy, SyncApiClient, UserTokenSigner
+from resources.sync_api_resource import SyncApiResource
+from tests.contract.transports import SharedTransport, SyncASGITransport
+from tests.test_sync_api_support import rsa_key_pair
 
 
 @dataclass(frozen=True)
@@ -69,3 +79,82 @@ def evaluate_sensor_tick(
         cursor=data.cursor,
         skip_message=data.skip_message,
     )
+
+
+def with_user_partitions(instance: DagsterInstance, users: list[str]) -> DagsterInstance:
+    """The instance with exactly `users` as user partitions (a module shares one instance)."""
+    for user in instance.get_dynamic_partitions(USERS_PARTITIONS_NAME):
+        instance.delete_dynamic_partition(USERS_PARTITIONS_NAME, user)
+    instance.add_dynamic_partitions(USERS_PARTITIONS_NAME, users)
+    return instance
+
+
+EMULATOR_URL = "http://emulator.test"
+INTEGRATION = "googledrive"
+
+
+class SyncApiSpy(httpx.BaseTransport):
+    """In front of the emulator: notes whom each list-syncs call asks about, and answers a
+    chosen status instead of the emulator for chosen users."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+        self.asked: list[str] = []
+        self.failures: dict[str, int] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        user = str(jwt.decode(token, options={"verify_signature": False})["sub"])
+        if (request.method, request.url.path) == ("GET", "/api/syncs"):
+            self.asked.append(user)
+        status = self.failures.get(user)
+        if status is not None:
+            return httpx.Response(status, json={"message": "injected by the test"})
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        pass  # the fixture closes the emulator's transport
+
+
+class EmulatedSyncApi:
+    """The emulator app over an empty corpus, and the resource the sensor reaches it through."""
+
+    def __init__(self, root: Path) -> None:
+        self._private_pem, public_pem = rsa_key_pair()
+        self.root = root
+        self.config = EmulatorConfig(root=root, public_key_pem=public_pem)
+        self._transport = SyncASGITransport(create_app(self.config, background=False))
+        self.spy = SyncApiSpy(self._transport)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def give_sync(self, user: str) -> None:
+        """Enable a files sync for the user, as the user's app would."""
+        (self.root / user / INTEGRATION / "files").mkdir(parents=True, exist_ok=True)
+        with SyncApiClient(
+            EMULATOR_URL, self._signer(), transport=SharedTransport(self._transport)
+        ) as client:
+            client.enable_sync(user, INTEGRATION, "files")
+
+    def _signer(self) -> UserTokenSigner:
+        return UserTokenSigner(self._private_pem, self.config.project_id)
+
+    def resource(self) -> SyncApiResource:
+        """The real resource class, its client sent through the spy to the emulator."""
+        spy = self.spy
+
+        class EmulatorSyncApiResource(SyncApiResource):
+            def setup_for_execution(self, context: InitResourceContext) -> None:
+                signer = UserTokenSigner(self.signing_key or "", self.project_id)
+                # One attempt: a 503 is an outage at once, without sleeping through retries.
+                self._client = SyncApiClient(
+                    self.base_url, signer, transport=spy, retry=RetryPolicy(max_attempts=1)
+                )
+
+        return EmulatorSyncApiResource(
+            base_url=EMULATOR_URL,
+            project_id=self.config.project_id,
+            signing_key=self._private_pem,
+            max_attempts=1,
+        )

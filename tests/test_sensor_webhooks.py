@@ -7,140 +7,34 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
-import jwt
 import pytest
 from dagster import (
     DagsterInstance,
     InitResourceContext,
     RepositoryDefinition,
-    instance_for_test,
 )
 
-from emulator import EmulatorConfig, create_app
 from pipelines.definitions import build_definitions
 from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.sensors import MAX_NEW_USERS_PER_TICK
 from resources.state import EventStatus, StateStore, SyncStatus
 from resources.state_resource import StateResource
-from resources.sync_api import RetryPolicy, SyncApiClient, UserTokenSigner
-from resources.sync_api_resource import SyncApiResource
-from tests.contract.transports import SharedTransport, SyncASGITransport
-from tests.test_sensor_support import Tick, evaluate_sensor_tick
-from tests.test_sync_api_support import rsa_key_pair
-
-EMULATOR_URL = "http://emulator.test"
-INTEGRATION = "googledrive"
+from tests.test_sensor_support import (
+    EmulatedSyncApi,
+    Tick,
+    evaluate_sensor_tick,
+    with_user_partitions,
+)
 
 _keys = itertools.count()
-
-
-class SyncApiSpy(httpx.BaseTransport):
-    """In front of the emulator: notes whom each list-syncs call asks about, and answers a
-    chosen status instead of the emulator for chosen users."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self._inner = inner
-        self.asked: list[str] = []
-        self.failures: dict[str, int] = {}
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        token = request.headers["Authorization"].removeprefix("Bearer ")
-        user = str(jwt.decode(token, options={"verify_signature": False})["sub"])
-        if (request.method, request.url.path) == ("GET", "/api/syncs"):
-            self.asked.append(user)
-        status = self.failures.get(user)
-        if status is not None:
-            return httpx.Response(status, json={"message": "injected by the test"})
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        pass  # the fixture closes the emulator's transport
-
-
-class EmulatedSyncApi:
-    """The emulator app over an empty corpus, and the resource the sensor reaches it through."""
-
-    def __init__(self, root: Path) -> None:
-        self._private_pem, public_pem = rsa_key_pair()
-        self.root = root
-        self.config = EmulatorConfig(root=root, public_key_pem=public_pem)
-        self._transport = SyncASGITransport(create_app(self.config, background=False))
-        self.spy = SyncApiSpy(self._transport)
-
-    def close(self) -> None:
-        self._transport.close()
-
-    def give_sync(self, user: str) -> None:
-        """Enable a files sync for the user, as the user's app would."""
-        (self.root / user / INTEGRATION / "files").mkdir(parents=True, exist_ok=True)
-        with SyncApiClient(
-            EMULATOR_URL, self._signer(), transport=SharedTransport(self._transport)
-        ) as client:
-            client.enable_sync(user, INTEGRATION, "files")
-
-    def _signer(self) -> UserTokenSigner:
-        return UserTokenSigner(self._private_pem, self.config.project_id)
-
-    def resource(self) -> SyncApiResource:
-        """The real resource class, its client sent through the spy to the emulator."""
-        spy = self.spy
-
-        class EmulatorSyncApiResource(SyncApiResource):
-            def setup_for_execution(self, context: InitResourceContext) -> None:
-                signer = UserTokenSigner(self.signing_key or "", self.project_id)
-                # One attempt: a 503 is an outage at once, without sleeping through retries.
-                self._client = SyncApiClient(
-                    self.base_url, signer, transport=spy, retry=RetryPolicy(max_attempts=1)
-                )
-
-        return EmulatorSyncApiResource(
-            base_url=EMULATOR_URL,
-            project_id=self.config.project_id,
-            signing_key=self._private_pem,
-            max_attempts=1,
-        )
-
-
-@pytest.fixture(scope="module")
-def shared_instance() -> Iterator[DagsterInstance]:
-    # One instance for the module: creating one takes seconds.
-    with instance_for_test() as instance:
-        yield instance
 
 
 @pytest.fixture
 def instance(shared_instance: DagsterInstance) -> DagsterInstance:
     """The module's instance with no user partitions yet."""
-    for user in shared_instance.get_dynamic_partitions(USERS_PARTITIONS_NAME):
-        shared_instance.delete_dynamic_partition(USERS_PARTITIONS_NAME, user)
-    return shared_instance
-
-
-@pytest.fixture
-def state_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'state.db'}"
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    with StateStore.open(state_url) as store:
-        yield store
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[EmulatedSyncApi]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    emulated = EmulatedSyncApi(corpus)
-    try:
-        yield emulated
-    finally:
-        emulated.close()
+    return with_user_partitions(shared_instance, [])
 
 
 @functools.cache
