@@ -20,10 +20,12 @@ BROKEN_USER = "dave"
 
 
 class OutageForOneUser:
-    """The real client, except that every call about BROKEN_USER fails as a blip would."""
+    """The real client, except that every call about BROKEN_USER fails as a blip would, and the
+    first call about a user in `on_pull` runs that hook first."""
 
-    def __init__(self, inner: SyncApiClient) -> None:
+    def __init__(self, inner: SyncApiClient, on_pull: dict[str, Callable[[], None]]) -> None:
         self._inner = inner
+        self._on_pull = on_pull
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
@@ -33,19 +35,24 @@ class OutageForOneUser:
         def call(*args: Any, **kwargs: Any) -> Any:
             if BROKEN_USER in args:
                 raise RuntimeError(f"simulated failure reaching the API for {BROKEN_USER}")
+            for user in [u for u in self._on_pull if u in args]:
+                self._on_pull.pop(user)()
             return attribute(*args, **kwargs)
 
         return call
 
 
-class OneUserFailsSyncApi(SyncApiResource):
-    """The Sync API resource, with the client above."""
+def _batch(
+    syncrag: Syncrag, users: list[str], on_pull: dict[str, Callable[[], None]] | None = None
+) -> Any:
+    hooks = dict(on_pull or {})
 
-    def get_client(self) -> SyncApiClient:
-        return OutageForOneUser(super().get_client())  # type: ignore[return-value]
+    class OneUserFailsSyncApi(SyncApiResource):
+        """The Sync API resource, with the client above."""
 
+        def get_client(self) -> SyncApiClient:
+            return OutageForOneUser(super().get_client(), hooks)  # type: ignore[return-value]
 
-def _batch(syncrag: Syncrag, users: list[str]) -> Any:
     resources = dict(syncrag.resources)
     resources["sync_api"] = OneUserFailsSyncApi(**syncrag.resources["sync_api"].model_dump())
     job = Definitions(
@@ -143,6 +150,32 @@ def test_a_batch_run_logs_each_users_stages_as_one_event(
         starts = [line.split(": ", 1)[1].split(" ", 1)[0] for line in message.splitlines()]
         assert message.startswith(f"{user}: pulled ")
         assert starts == ["pulled", "read", "embedded", "wrote", "indexed", "the"]
+
+
+def test_a_user_of_a_batch_does_not_wait_for_the_events_of_the_users_before_it(
+    emulator: Emulator, syncrag: Syncrag
+) -> None:
+    # Each event is a write to Dagster's storage: written between users, they made the 25th user
+    # of a burst wait for the 144 events of the 24 before it before it was even pulled.
+    for user in ("alice", "bob"):
+        emulator.write(user, "menu.md", paragraphs_document("Menu", [f"{user}'s soup."]))
+        emulator.enable(syncrag.state, user)
+    alices_events_when_bob_was_pulled: list[int] = []
+
+    def count_alices_events() -> None:
+        if not alices_events_when_bob_was_pulled:
+            runs = syncrag.instance.get_run_records(limit=1)
+            events = syncrag.instance.all_logs(runs[0].dagster_run.run_id)
+            alices_events_when_bob_was_pulled.append(
+                sum(1 for e in events if e.dagster_event and "alice" in str(e.dagster_event))
+            )
+
+    result = _batch(syncrag, ["alice", "bob"], on_pull={"bob": count_alices_events})
+
+    assert result.success
+    assert alices_events_when_bob_was_pulled == [0]
+    for user in ("alice", "bob"):
+        assert _latest(syncrag, "vector_index", user)["records_indexed"] == 1
 
 
 def test_a_partition_run_reports_its_checks_for_its_partition(
