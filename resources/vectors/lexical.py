@@ -140,9 +140,14 @@ def query_vector(text: str) -> SparseVector:
     return SparseVector(tuple(indices), (1.0,) * len(indices))
 
 
-# Frequent terms skip the hash; the bound keeps the cache to a few MB (hashing a term takes
-# about a microsecond, so a miss costs little).
-@lru_cache(maxsize=1 << 16)
+# Frequent terms skip the hash. The cache lives as long as the process, so its bound is what a
+# large vocabulary costs: 4,096 terms hold under 1 MB (65,536 held 13 MB) and still answer
+# 95.4% / 96.8% of lookups on the 1x / 10x synthetic bench corpus (65,536: 95.4% / 97.6%;
+# hashing a term takes about a microsecond, so a miss costs little).
+TERM_CACHE_SIZE = 1 << 12
+
+
+@lru_cache(maxsize=TERM_CACHE_SIZE)
 def term_index(term: str) -> int:
     """The sparse-vector index of `term`: 32 bits of its BLAKE2b digest (see the module doc)."""
     digest = hashlib.blake2b(
