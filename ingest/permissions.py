@@ -151,7 +151,8 @@ def confirm_readers(
     """Asks the Permissions API whether `email` may read each (sync id, record id).
 
     A record is allowed only on an explicit yes: a per-check error, a sync without permission
-    sync (400) or an unreachable API leaves it unconfirmed, which a query withholds. A refused
+    sync (400 or 404, logged at INFO: it is the documented case) or an unreachable API (logged
+    as a warning) leaves it unconfirmed, which a query withholds. A refused
     token raises SyncApiAuthError: it is a setting to fix, not an answer about the records.
     """
     by_sync: dict[str, list[str]] = {}
@@ -171,6 +172,19 @@ def confirm_readers(
                 results = checker.batch_check_access(user_id, sync_id, checks)
             except SyncApiAuthError:
                 raise  # nothing can be confirmed until the token is fixed: say so, do not withhold
+            except (SyncApiBadRequest, SyncApiNotFound) as exc:
+                # The documented answer of a sync without permission sync (contacts, tickets:
+                # docs/sync-api.md section 3), not a fault: withheld all the same, said quietly.
+                logger.info(
+                    "sync %s has no permission data (the Permissions API answered %s %s); its "
+                    "%d record(s) cannot be confirmed and are withheld",
+                    sync_id,
+                    exc.status_code,
+                    exc.body_excerpt,
+                    len(batch),
+                )
+                unconfirmed.update((sync_id, rid) for rid in batch)
+                continue
             except SyncApiError as exc:
                 logger.warning(
                     "could not confirm access to %d record(s) of sync %s (%s); withholding them",

@@ -1,4 +1,5 @@
-"""The Sync API and Permissions API client: one method per endpoint of SPEC.md sections 2 and 3."""
+"""The Sync API and Permissions API client: one method per endpoint of docs/sync-api.md
+sections 2 and 3."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ class SyncApiClient:
     def close(self) -> None:
         self._http.close()
 
-    # Sync API (SPEC.md section 2)
+    # Sync API (docs/sync-api.md section 2)
 
     def enable_sync(
         self,
@@ -208,7 +209,7 @@ class SyncApiClient:
         content_type = response.headers.get("Content-Type") or "application/octet-stream"
         return Content(data=data, content_type=content_type)
 
-    # Permissions API (SPEC.md section 3)
+    # Permissions API (docs/sync-api.md section 3)
 
     def check_access(
         self, user_id: str, sync_id: str, object_id: str, user: str, role: str = "can_read"

@@ -73,7 +73,7 @@ class SyncApiUnavailable(SyncApiError):
 
 
 class SyncApiProtocolError(SyncApiError):
-    """A response was not of the shape SPEC.md documents."""
+    """A response was not of the shape docs/sync-api.md documents."""
 
 
 class SyncApiConfigError(SyncApiError):

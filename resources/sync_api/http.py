@@ -238,7 +238,7 @@ class SyncApiHttp:
             return error(
                 SyncApiBadRequest,
                 f"{exchange}{said}: the API rejected the request's parameters; check them "
-                "against SPEC.md.",
+                "against docs/sync-api.md.",
             )
         if status >= 500:
             return error(

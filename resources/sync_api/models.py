@@ -48,7 +48,7 @@ def normalize_event_name(name: str) -> str:
 
 
 class SyncStatus(Enum):
-    """Status of a sync (SPEC.md section 2.3)."""
+    """Status of a sync (docs/sync-api.md section 2.3)."""
 
     INITIALIZING = "INITIALIZING"
     ACTIVE = "ACTIVE"
@@ -198,8 +198,9 @@ class RecordPage:
     @property
     def position(self) -> int | None:
         """How many of the feed's records come before this page, by the page's own counts:
-        `totalRecords` less this page's records and the `remainingRecords` after it (SPEC.md
-        section 2.6: 1 record + 999 remaining of 1000). None when a count is missing.
+        `totalRecords` less this page's records and the `remainingRecords` after it
+        (docs/sync-api.md section 2.6: 1 record + 999 remaining of 1000). None when a count is
+        missing.
 
         A feed that skipped records shows it here: the page sits further along than the
         records delivered before it can account for.
