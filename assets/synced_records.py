@@ -34,6 +34,10 @@ SYNC_HEALTH_CHECK = "syncs_healthy"
 # Passes with every pull; the `user_freshness` sensor fails it for a user not pulled for
 # SYNCRAG_STALE_AFTER_HOURS (pipelines/freshness.py).
 FRESHNESS_CHECK = "pulled_recently"
+RETRY_ERRORED_HELP = (
+    "Try the user's errored records again (after a fix or a raised limit); otherwise an errored "
+    "record is tried again only when its version changes."
+)
 
 
 class SyncedRecordsConfig(Config):
@@ -42,6 +46,10 @@ class SyncedRecordsConfig(Config):
     full_reconcile: bool = Field(
         default=False,
         description="Re-list every sync from the start and tombstone records the listing lacks.",
+    )
+    retry_errored: bool = Field(
+        default=False,
+        description=RETRY_ERRORED_HELP,
     )
 
 
@@ -79,6 +87,7 @@ def synced_records(
         state=state,
         ingest_settings=ingest_settings,
         full_reconcile=config.full_reconcile,
+        retry_errored=config.retry_errored,
     )
 
 
@@ -90,6 +99,7 @@ def pull_user_records(
     state: StateResource,
     ingest_settings: IngestSettingsResource,
     full_reconcile: bool = False,
+    retry_errored: bool = False,
     log_info: Callable[[str], None] | None = None,
 ) -> MaterializeResult:
     """One user's `synced_records`: the asset's body, also run per user by a batch run, which
@@ -98,6 +108,7 @@ def pull_user_records(
     store = state.get_store()
     with one_ingest_per_user(context, store, user_id):
         started = time.perf_counter()
+        retried = store.reopen_errored(user_id) if retry_errored else 0
         reconciled: list[ReconcileReport] = []
         if full_reconcile:
             for sync in refresh_syncs(client, store, user_id):
@@ -128,10 +139,11 @@ def pull_user_records(
             )
 
     size = synced_records_size(store, user_id)
+    retry_note = f", {retried} errored to try again" if retry_errored else ""
     (log_info or context.log.info)(
         f"{user_id}: pulled {report.total('pages')} pages in {seconds:.2f} s: "
         f"{report.total('new')} new, {report.total('updated')} updated, "
-        f"{report.total('unchanged')} unchanged, {report.total('deleted')} deleted; "
+        f"{report.total('unchanged')} unchanged, {report.total('deleted')} deleted{retry_note}; "
         f"the ledger holds {size['dagster/row_count']} records "
         f"({size['ledger_indexed']} indexed, {size['ledger_pending']} pending, "
         f"{size['ledger_errored']} errored)"
@@ -139,7 +151,7 @@ def pull_user_records(
     errored = [s for s in report.syncs if s.status.upper() == "ERRORED"]
     return MaterializeResult(
         # The totals first: they hold whatever the run did; the run's deltas follow.
-        metadata={**size, **_metadata(report, reconciled, seconds)},
+        metadata={**size, **_metadata(report, reconciled, seconds), "records_retried": retried},
         check_results=[
             AssetCheckResult(
                 check_name=SYNC_HEALTH_CHECK,

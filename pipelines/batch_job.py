@@ -35,6 +35,7 @@ from dagster import (
 from pydantic import Field
 
 from assets import index_user_records, pull_user_records, synced_records, vector_index
+from assets.synced_records import RETRY_ERRORED_HELP
 from resources.embedder_resource import EmbedderResource
 from resources.ingest_settings_resource import IngestSettingsResource
 from resources.state_resource import StateResource
@@ -61,6 +62,7 @@ class IngestUsersConfig(Config):
         default=False,
         description="Re-list every sync from the start and tombstone records the listing lacks.",
     )
+    retry_errored: bool = Field(default=False, description=RETRY_ERRORED_HELP)
 
 
 @op(
@@ -98,6 +100,7 @@ def ingest_users_op(
                     state=state,
                     ingest_settings=ingest_settings,
                     full_reconcile=config.full_reconcile,
+                    retry_errored=config.retry_errored,
                     log_info=report.lines.append,
                 )
                 report.events += _partition_events(synced_records.key, user, pulled)

@@ -106,7 +106,7 @@ def test_a_new_version_goes_back_to_pending(store: StateStore, state: RecordStat
     assert (row.attempts, row.error) == (0, None)
 
 
-@pytest.mark.parametrize("state", [ERRORED, DELETED, PURGED])
+@pytest.mark.parametrize("state", [DELETED, PURGED])
 def test_a_returning_record_with_the_same_version_is_retried(
     store: StateStore, state: RecordState
 ) -> None:
@@ -115,6 +115,37 @@ def test_a_returning_record_with_the_same_version_is_retried(
     assert outcome == PageOutcome(updated=1)
     row = record(store, "r1")
     assert (row.state, row.attempts, row.error) == (PENDING, 0, None)
+
+
+def test_an_errored_record_listed_again_with_the_same_version_stays_errored(
+    store: StateStore,
+) -> None:
+    # A full reconcile lists every record: an errored one (a zip bomb) was downloaded and
+    # extracted again on every reconcile.
+    put_in_state(store, "r1", ERRORED)
+    outcome = store.apply_page(user_id="u1", sync_id="s1", changes=[change("r1")], cursor=None)
+    assert outcome == PageOutcome(unchanged=1)
+    row = record(store, "r1")
+    assert (row.state, row.attempts) == (ERRORED, 1)
+    assert row.error
+
+
+def test_reopening_a_users_errored_records_makes_them_pending_and_nobody_elses(
+    store: StateStore,
+) -> None:
+    put_in_state(store, "r1", ERRORED)
+    put_in_state(store, "r2", INDEXED)
+    add_sync(store, "s9", user_id="u9")
+    store.apply_page(user_id="u9", sync_id="s9", changes=[change("x1")], cursor=None)
+    store.mark_errored(sync_id="s9", record_id="x1", metadata_hash="h1", reason="too big")
+
+    assert store.reopen_errored("u1") == 1
+
+    assert (record(store, "r1").state, record(store, "r1").attempts) == (PENDING, 1)
+    assert record(store, "r1").error is None
+    assert record(store, "r2").state is INDEXED
+    assert record(store, "x1", sync_id="s9").state is ERRORED
+    assert store.reopen_errored("u1") == 0
 
 
 @pytest.mark.parametrize("state", [PENDING, INDEXED, ERRORED])

@@ -14,7 +14,14 @@ from resources.state.errors import SyncOwnerError, UnknownSyncError
 from resources.state.models import PageOutcome, RecordChange, RecordState
 from resources.state.tables import records, syncs
 
-__all__ = ["apply_page", "mark_deleted", "mark_errored", "mark_indexed", "mark_purged"]
+__all__ = [
+    "apply_page",
+    "mark_deleted",
+    "mark_errored",
+    "mark_indexed",
+    "mark_purged",
+    "reopen_errored",
+]
 
 # Keeps IN lists well under SQLite's and psycopg's bound-parameter limits.
 _IN_BATCH = 500
@@ -22,7 +29,10 @@ _IN_BATCH = 500
 # needs to act on.
 _MAX_ERROR_CHARS = 2000
 _GONE = (RecordState.DELETED, RecordState.PURGED)
-_REOPEN = (RecordState.ERRORED, RecordState.DELETED, RecordState.PURGED)
+# A record listed again with the version it had is pending again only if it had gone. An errored
+# one stays errored until its version changes (or `reopen_errored`): a full reconcile lists every
+# record, and would otherwise download and extract every zip bomb of the user again, every day.
+_REOPEN = _GONE
 
 
 def apply_page(
@@ -122,6 +132,17 @@ def mark_errored(
         )
     )
     return result.rowcount == 1
+
+
+def reopen_errored(conn: Connection, *, now: datetime, user_id: str) -> int:
+    """The user's 'errored' records -> 'pending', to be tried again; how many. Their attempts
+    are kept: a record that fails again counts one more."""
+    result = conn.execute(
+        records.update()
+        .where(records.c.user_id == user_id, records.c.state == RecordState.ERRORED.value)
+        .values(state=RecordState.PENDING.value, error=None, updated_at=now)
+    )
+    return result.rowcount
 
 
 def mark_purged(conn: Connection, *, now: datetime, sync_id: str, record_id: str) -> bool:

@@ -276,6 +276,13 @@ class StateStore:
         with transaction(self._engine, write=True) as conn:
             return ledger.mark_purged(conn, now=self._clock(), sync_id=sync_id, record_id=record_id)
 
+    def reopen_errored(self, user_id: str) -> int:
+        """The user's errored records go back to pending, to be tried again by the next index
+        (after a fix or a raised limit: an errored record is otherwise tried again only when
+        its version changes); how many."""
+        with transaction(self._engine, write=True) as conn:
+            return ledger.reopen_errored(conn, now=self._clock(), user_id=user_id)
+
     def mark_deleted(self, *, sync_id: str, record_ids: Sequence[str]) -> int:
         """Tombstone confirmed deletions; how many rows were not already deleted or purged."""
         with transaction(self._engine, write=True) as conn:
