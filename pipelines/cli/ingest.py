@@ -14,7 +14,6 @@ from rich.console import Console
 from pipelines.cli import runtime
 from pipelines.cli.progress import progress_bar, user_progress
 from pipelines.dead_runs import fail_dead_runs
-from pipelines.definitions import build_definitions
 from pipelines.jobs import INGEST_JOB_NAME
 from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG
@@ -88,6 +87,10 @@ def ingest_users(
     """Runs the ingest job for each user's partition, one after another, and summarises each run.
 
     `around(user)` is entered for the length of each user's run (e.g. to show its progress)."""
+    # Imported here: the module builds its Definitions from the settings as it is imported, and a
+    # bad setting must not stop `syncrag --help` (main turns its SettingsError into one line).
+    from pipelines.definitions import build_definitions
+
     job = build_definitions().resolve_job_def(INGEST_JOB_NAME)
     # Runs of this host killed earlier (kill -9, OOM) would otherwise stay STARTED forever.
     fail_dead_runs(instance)
