@@ -20,6 +20,7 @@ from pathlib import Path
 from dagster import DagsterInstance
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from demo import EXAMPLE_QUERIES, build_sample_corpus
 from emulator import EmulatorConfig, create_app, ensure_dev_keypair
@@ -31,6 +32,7 @@ from pipelines.cli.progress import progress_bar, user_progress
 from pipelines.cli.query import print_hits
 from pipelines.cli.tables import add_plain_row, fitted_table
 from pipelines.servers import BackgroundServer, PortInUse
+from pipelines.settings import Settings
 from resources.state import StateStore
 from resources.sync_api import SyncApiClient
 from webhooks import create_app as create_receiver
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             users = _enable_all(console, corpus, state)
             with DagsterInstance.get() as instance:
                 summaries = _ingest_with_progress(console, instance, users, state)
-            _print_summary(console, summaries, time.perf_counter() - started)
+            print_summary(console, summaries, time.perf_counter() - started)
             _print_example_answers(console, users)
             failed = [s.user_id for s in summaries if not (s.success and s.checks_passed)]
             if failed:
@@ -123,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             if args.ui:
                 return _serve_ui(console, args.ui_port, corpus)
+            console.print(next_steps(users, corpus, settings), highlight=False)
             return 0
         finally:
             if receiver is not None:
@@ -186,20 +189,34 @@ def _ingest_with_progress(
         )
 
 
-def _print_summary(console: Console, summaries: list[UserRunSummary], seconds: float) -> None:
+def print_summary(console: Console, summaries: list[UserRunSummary], seconds: float) -> None:
     console.print(summary_table(summaries, seconds))
+    console.print()
+    console.print(index_table(summaries))
+    for line in errored_notes(summaries):
+        console.print(line)
 
 
 def summary_table(summaries: list[UserRunSummary], seconds: float) -> Table:
-    """Per user: records pulled, indexed and errored, chunks, embeddings, and the index check."""
+    """What this run changed, per user: records new or changed upstream, indexed and errored,
+    the chunks of the records indexed, and how many of them the model embedded or reused.
+
+    `reused` is every chunk not embedded: a vector already in the index, or one shared with an
+    identical chunk of the same run (embedded once), so that chunks = embedded + reused."""
     numbers = ("records", "indexed", "errored", "chunks", "embedded", "reused")
     table = fitted_table(
-        f"syncrag demo: ingested in {seconds:.1f} s", ("user", *numbers, "check"), numeric=numbers
+        f"syncrag demo: this run's changes, in {seconds:.1f} s",
+        ("user", *numbers, "check"),
+        numeric=numbers,
     )
     model_seconds = 0.0
+    shared = 0
     for s in summaries:
         new = int(s.records.get("records_new", 0)) + int(s.records.get("records_updated", 0))
         model_seconds += float(s.index.get("seconds_embedding", 0.0))
+        chunks = int(s.index.get("chunks_total", 0))
+        embedded = int(s.index.get("chunks_embedded", 0))
+        shared += chunks - embedded - int(s.index.get("chunks_reused", 0))
         add_plain_row(
             table,
             [
@@ -207,15 +224,83 @@ def summary_table(summaries: list[UserRunSummary], seconds: float) -> Table:
                 new,
                 s.index.get("records_indexed", 0),
                 s.index.get("records_errored", 0),
-                s.index.get("chunks_total", 0),
-                s.index.get("chunks_embedded", 0),
-                s.index.get("chunks_reused", 0),
+                chunks,
+                embedded,
+                chunks - embedded,
                 "ok" if s.success and s.checks_passed else "FAILED",
             ],
         )
-    table.caption = f"{model_seconds:.1f} s of it in the embedding model"
+    table.caption = Text(
+        "records: new or changed upstream since the last run.\n"
+        "reused: chunks whose vector was already indexed, or shared\n"
+        f"with an identical chunk of this run ({shared} of them);\n"
+        "chunks = embedded + reused.\n"
+        f"{model_seconds:.1f} s of it in the embedding model."
+    )
     table.caption_justify = "left"
     return table
+
+
+def index_table(summaries: list[UserRunSummary]) -> Table:
+    """What each user's index holds after the run, whatever the run changed: records by state
+    in the ledger and the searchable points (`?` where a failed run left no totals)."""
+    numbers = ("synced", "indexed", "pending", "errored", "points")
+    table = fitted_table(
+        "In the index now (totals of every run so far)", ("user", *numbers), numeric=numbers
+    )
+    for s in summaries:
+        totals = [s.index.get(f"ledger_{state}") for state in ("indexed", "pending", "errored")]
+        synced = sum(int(t) for t in totals if t is not None)
+        add_plain_row(
+            table,
+            [
+                s.user_id,
+                synced if None not in totals else "?",
+                *(t if t is not None else "?" for t in totals),
+                s.index.get("points", "?"),
+            ],
+        )
+    table.caption = Text("synced: the records upstream.\npoints: the chunks a query searches.")
+    table.caption_justify = "left"
+    return table
+
+
+def errored_notes(summaries: list[UserRunSummary]) -> list[Text]:
+    """For each user whose ledger holds errored records, how many and where to see why."""
+    notes = []
+    for s in summaries:
+        errored = int(s.index.get("ledger_errored", 0))
+        if errored:
+            notes.append(
+                Text(
+                    f"{s.user_id}: {errored} record(s) could not be indexed; "
+                    f"`syncrag status --user {s.user_id}` shows why.",
+                    style="yellow",
+                )
+            )
+    return notes
+
+
+def next_steps(users: list[str], corpus: Path, settings: Settings) -> Text:
+    """What to do after a plain `syncrag demo`: ask, look, go live; and where the data is."""
+    user = users[0] if users else "alice"
+    state = settings.state_url
+    ledger = (
+        state.removeprefix("sqlite:///")
+        if state.startswith("sqlite:///")
+        else "the database SYNCRAG_STATE_URL names"
+    )
+    index = settings.qdrant_url or settings.qdrant_edge_path
+    return Text(
+        "\nNext steps:\n"
+        f'  .venv/bin/syncrag query --user {user} "your question"\n'
+        "  .venv/bin/syncrag status    syncs, records by state, the latest errors\n"
+        "  make run                    the same, kept running with the Dagster UI\n"
+        f"The data lives under SYNCRAG_HOME ({settings.home}):\n"
+        f"  corpus  {corpus}\n"
+        f"  ledger  {ledger}\n"
+        f"  index   {index}"
+    )
 
 
 def _print_example_answers(console: Console, users: list[str]) -> None:
