@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster_shared.error import SerializableErrorInfo
 from rich.console import Console
 
 from pipelines.cli import runtime
@@ -18,8 +20,11 @@ from pipelines.jobs import INGEST_JOB_NAME
 from pipelines.partitions import USERS_PARTITIONS_NAME
 from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG
 
-# The run's events still reach the instance (and the UI); the terminal only gets warnings.
-QUIET_CONSOLE: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The run's events still reach the instance (and the UI). The terminal gets none of Dagster's
+# console lines (a failed step is two stack traces there): the summary says why a run failed, and
+# repeats the run's warnings. With -v the console shows warnings and errors, stack traces too.
+QUIET_CONSOLE: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+VERBOSE_CONSOLE: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
@@ -33,6 +38,9 @@ class UserRunSummary:
     checks_passed: bool = True
     # Why the run failed, in the words of the error that ended it (None: it did not fail).
     failure: str | None = None
+    # What the run logged at warning level (e.g. a file it could not index), when the console
+    # did not show it.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def listing_complete(self) -> bool:
@@ -70,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             full_reconcile=args.full_reconcile,
             on_done=lambda s: print("\n".join(_lines(s))),
             around=around,
+            verbose=args.verbose,
         )
     complete = all(s.success and s.checks_passed and s.listing_complete for s in summaries)
     return 0 if complete else 1
@@ -83,10 +92,12 @@ def ingest_users(
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[UserRunSummary], None] | None = None,
     around: Callable[[str], AbstractContextManager[object]] | None = None,
+    verbose: bool = False,
 ) -> list[UserRunSummary]:
     """Runs the ingest job for each user's partition, one after another, and summarises each run.
 
-    `around(user)` is entered for the length of each user's run (e.g. to show its progress)."""
+    `around(user)` is entered for the length of each user's run (e.g. to show its progress).
+    Dagster's console shows the runs' warnings and errors only when `verbose`."""
     # Imported here: the module builds its Definitions from the settings as it is imported, and a
     # bad setting must not stop `syncrag --help` (main turns its SettingsError into one line).
     from pipelines.definitions import build_definitions
@@ -104,14 +115,17 @@ def ingest_users(
                 instance=instance,
                 partition_key=user,
                 run_config={
-                    **QUIET_CONSOLE,
+                    **(VERBOSE_CONSOLE if verbose else QUIET_CONSOLE),
                     **(FULL_RECONCILE_RUN_CONFIG if full_reconcile else {}),
                 },
                 tags={"syncrag/trigger": "cli"},
                 raise_on_error=False,
             )
         summary = UserRunSummary(
-            user_id=user, success=result.success, failure=_failure_reason(result)
+            user_id=user,
+            success=result.success,
+            failure=_failure_reason(result),
+            warnings=[] if verbose else _warnings(instance, result.run_id),
         )
         for node, target in (("synced_records", summary.records), ("vector_index", summary.index)):
             if result.success:
@@ -130,21 +144,38 @@ def ingest_users(
 
 
 def _failure_reason(result: ExecuteInProcessResult) -> str | None:
-    """The message of the exception that failed the run's first failed step, without its type."""
+    """The message of the exception that failed the run (its first failed step, or a resource
+    that could not start), without its type."""
     for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data is not None:
-            error = event.step_failure_data.error
-            if error is None:
-                continue
-            # Dagster wraps the asset's exception: the one worth showing is the innermost.
-            while error.cause is not None:
-                error = error.cause
-            message = error.message.strip()
-            prefix, sep, rest = message.partition(": ")
-            if sep and error.cls_name and prefix.endswith(error.cls_name):
-                return rest
-            return message
+        if event.event_type_value in _FAILURES:
+            error = getattr(event.event_specific_data, "error", None)
+            if isinstance(error, SerializableErrorInfo):
+                return _message(error)
     return None
+
+
+_FAILURES = ("STEP_FAILURE", "RESOURCE_INIT_FAILURE")
+
+
+def _message(error: SerializableErrorInfo) -> str:
+    """The message of the first exception in the chain that is not Dagster's wrapper: the one
+    the asset or resource raised (the causes below it, e.g. httpx's, say less)."""
+    while (error.cls_name or "").startswith("Dagster") and error.cause is not None:
+        error = error.cause
+    message = error.message.strip()
+    prefix, sep, rest = message.partition(": ")
+    if sep and error.cls_name and prefix.endswith(error.cls_name):
+        return rest
+    return message
+
+
+def _warnings(instance: DagsterInstance, run_id: str) -> list[str]:
+    """What the run's code logged at warning level, in order."""
+    return [
+        entry.user_message
+        for entry in instance.all_logs(run_id)
+        if not entry.is_dagster_event and entry.level == logging.WARNING
+    ]
 
 
 def _lines(s: UserRunSummary) -> list[str]:
@@ -164,9 +195,20 @@ def _lines(s: UserRunSummary) -> list[str]:
         + ("" if s.checks_passed else "  [index check FAILED]")
         + ("" if s.listing_complete else "  [listing INCOMPLETE]")
     )
-    notes = [str(note) for note in s.index.get("left_pending") or []]
+    notes = [*_shown_warnings(s.warnings), *(str(n) for n in s.index.get("left_pending") or [])]
     if not s.listing_complete:
         notes += [str(note) for note in s.records.get("listing_incomplete") or []] or [
             "the listing may be incomplete"
         ]
     return [headline, *(f"  {note}" for note in notes)]
+
+
+# A run that could not index many files warns about each: the terminal gets the first few.
+_WARNINGS_SHOWN = 5
+
+
+def _shown_warnings(warnings: list[str]) -> list[str]:
+    """The first warnings, then how many more there are (`syncrag status` lists errored records)."""
+    more = len(warnings) - _WARNINGS_SHOWN
+    tail = [f"and {more} more warning(s): see the run in the Dagster UI"] if more > 0 else []
+    return [*warnings[:_WARNINGS_SHOWN], *tail]
