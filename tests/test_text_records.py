@@ -209,6 +209,28 @@ def test_ticket_renders_properties_description_comments_and_text_attachments() -
     assert "s-1" not in markdown
 
 
+def test_a_ticket_without_comments_carries_its_description_once() -> None:
+    # Its archived document has no Comments section: the whole document went in after the
+    # rendered fields, title, properties and description again (two identical chunks).
+    document = TICKET_MARKDOWN.split("## Comments")[0] + "## Resolution\n\nNew roller fitted.\n"
+
+    markdown = render_ticket(TICKET, ticket_zip(document, {}))
+
+    assert markdown.count("The printer jams whenever tray 2 is used.") == 1
+    assert markdown.count("# Printer jams on tray 2") == 1
+    assert "## Resolution" in markdown.splitlines()
+    assert "New roller fitted." in markdown
+
+
+def test_an_archived_description_unlike_the_records_keeps_the_whole_document() -> None:
+    document = TICKET_MARKDOWN.split("## Comments")[0].replace("whenever", "only when")
+
+    markdown = render_ticket(TICKET, ticket_zip(document, {}))
+
+    assert "The printer jams whenever tray 2 is used." in markdown
+    assert "The printer jams only when tray 2 is used." in markdown
+
+
 def test_ticket_without_description_keeps_the_whole_archived_document() -> None:
     record = {key: value for key, value in TICKET.items() if key != "description"}
 

@@ -9,7 +9,11 @@ from typing import Any
 from resources.text.errors import ExtractionError
 from resources.text.extract import extract_markdown
 from resources.text.fields import field_lines, inline_value, is_id_key, label_for
-from resources.text.ticket_content import comments_section, read_ticket_archive
+from resources.text.ticket_content import (
+    beyond_description,
+    comments_section,
+    read_ticket_archive,
+)
 
 _RECORD_KINDS = {
     "contacts": "Contact",
@@ -112,14 +116,27 @@ def render_ticket(record: Mapping[str, Any], content_zip: bytes | None) -> str:
     if content_zip is not None:
         archive = read_ticket_archive(content_zip, shown=f"'{inline_value(title)}'")
         for document in archive.documents:
-            comments = comments_section(document) if inline_value(description) else None
-            # Without a Comments heading (or a description) we cannot tell the parts apart:
-            # the whole document goes in rather than risk losing its comments or body.
-            lines += ["", comments if comments is not None else document.strip()]
+            rest = _beyond_fields(document, description)
+            # Without a Comments heading or its own Description section (or without a
+            # description) we cannot tell the parts apart: the whole document goes in rather
+            # than risk losing its comments or body.
+            text = rest if rest is not None else document.strip()
+            if text:
+                lines += ["", text]
         attachment_lines = _attachment_sections(archive.attachments)
         if attachment_lines:
             lines += ["", "## Attachments", *attachment_lines]
     return "\n".join(lines).strip() + "\n"
+
+
+def _beyond_fields(document: str, description: object) -> str | None:
+    """What the archived document adds to the rendered fields, or None if that cannot be told."""
+    if not inline_value(description):
+        return None
+    comments = comments_section(document)
+    if comments is not None:
+        return comments
+    return beyond_description(document, str(description))
 
 
 def _attachment_sections(attachments: list[tuple[str, bytes]]) -> list[str]:

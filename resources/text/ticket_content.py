@@ -91,3 +91,48 @@ def comments_section(markdown: str) -> str | None:
     if start is None:
         return None
     return "\n".join(lines[start:end]).strip()
+
+
+def beyond_description(markdown: str, description: str) -> str | None:
+    """The document without what the ticket's own fields give: its title and properties (what
+    comes before its `Description` section) and that section, when it holds `description`. ""
+    when nothing else is left; None when the document has no such section (it cannot be told
+    apart, so the caller keeps it whole).
+
+    A ticket without comments has no Comments section to take: the whole document used to go in
+    after the rendered fields, and every such ticket carried its description twice.
+    """
+    lines = markdown.split("\n")
+    headings = _headings(lines)
+    found = next(
+        ((number, depth) for number, depth, title in headings if title.lower() == "description"),
+        None,
+    )
+    if found is None:
+        return None
+    start, level = found
+    end = next((n for n, depth, _ in headings if n > start and depth <= level), len(lines))
+    if _squashed("\n".join(lines[start + 1 : end])) != _squashed(description):
+        return None
+    preamble = [line for line in lines[:start] if line.strip()]
+    if not all(_HEADING.match(line) or line.lstrip().startswith(("- ", "* ")) for line in preamble):
+        return None  # text of its own before the description: keep the document whole
+    return "\n".join(lines[end:]).strip()
+
+
+def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
+    """(line number, depth, title) of each heading outside fenced code."""
+    found: list[tuple[int, int, str]] = []
+    in_fence = False
+    for number, line in enumerate(lines):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        heading = None if in_fence else _HEADING.match(line)
+        if heading is not None:
+            found.append((number, len(heading.group(1)), heading.group(2)))
+    return found
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split())
