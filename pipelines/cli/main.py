@@ -15,8 +15,10 @@ from dagster import BetaWarning
 
 from pipelines.cli.errors import UserError
 from pipelines.settings import SettingsError
+from resources.embedding import EmbeddingConfigError, EmbeddingModelError
 from resources.state import StateStoreError
 from resources.sync_api import SyncApiAuthError, SyncApiConfigError
+from resources.vectors import VectorStoreError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -124,18 +126,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Dagster warns about its own beta parameters as it copies definitions: nothing a user of
         # the CLI can act on (-v shows them).
         warnings.filterwarnings("ignore", category=BetaWarning)
+        # The Qdrant client warns in a thread of its own when the server does not answer; the
+        # command then says so in its one line.
+        warnings.filterwarnings("ignore", "Failed to obtain server version", UserWarning)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
         return int(args.handler(args) or 0)
-    except SettingsError as exc:
+    except (SettingsError, EmbeddingConfigError) as exc:
         return _fail(str(exc), 2)
     except UserError as exc:
         return _fail(str(exc), exc.exit_code, exc.details)
-    except (SyncApiAuthError, SyncApiConfigError, StateStoreError) as exc:
-        # Errors a person fixes in the settings or the Paragon dashboard, never a traceback.
+    except (
+        SyncApiAuthError,
+        SyncApiConfigError,
+        StateStoreError,
+        VectorStoreError,
+        EmbeddingModelError,
+    ) as exc:
+        # Errors a person fixes in the settings, the Paragon dashboard or a server that is down,
+        # never a traceback.
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return 130

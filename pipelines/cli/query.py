@@ -17,8 +17,8 @@ from resources.vectors import SearchHit
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("query", help="search one user's index")
     parser.add_argument("--user", required=True, help="whose data to search")
-    parser.add_argument("text", help="what to look for")
-    parser.add_argument("-k", type=int, default=5, help="how many results (default 5)")
+    parser.add_argument("text", type=_text, help="what to look for")
+    parser.add_argument("-k", type=_count, default=5, help="how many results (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     parser.add_argument(
         "--mode",
@@ -35,6 +35,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="only chunks of files this person may read (checked with the Permissions API)",
     )
     parser.set_defaults(handler=run)
+
+
+def _text(value: str) -> str:
+    """What to look for: anything but an empty or blank string (which would match at random)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("say what to look for, not an empty string")
+    return value
+
+
+def _count(value: str) -> int:
+    """How many results: a whole number, at least 1."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {count}")
+    return count
 
 
 def run(args: argparse.Namespace) -> int:
