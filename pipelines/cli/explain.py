@@ -56,9 +56,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    state = runtime.state_store()
+    state = runtime.known_user_state_store(args.user)
     try:
-        runtime.require_known_user(state, args.user)
         try:
             record = find_record(state, args.user, args.record)
         except RecordNotFound as missing:

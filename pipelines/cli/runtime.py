@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from dagster import DagsterInstance
+from sqlalchemy.engine import make_url
 
 from pipelines.cli.errors import UserError
 from pipelines.settings import HOME_SETTING, Settings, resolve_home
@@ -124,6 +125,26 @@ def state_store() -> StateStore:
     return StateStore.open(settings().state_url)
 
 
+def existing_state_store() -> StateStore | None:
+    """The state DB, or None when it is a SQLite file that does not exist: the commands that only
+    read (status, query, explain) do not create a home where there is none."""
+    state_url = settings().state_url
+    url = make_url(state_url)
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if database not in (None, "", ":memory:") and not Path(str(database)).expanduser().exists():
+        return None
+    return StateStore.open(state_url)
+
+
+def state_location() -> str:
+    """Where the state DB is, as messages name it: the home, unless SYNCRAG_STATE_URL moved it."""
+    s = settings()
+    if s.state_url == f"sqlite:///{s.home / 'state.db'}":
+        return f"{s.home} ({HOME_SETTING})"
+    shown = make_url(s.state_url).render_as_string(hide_password=True)
+    return f"the state DB at {shown} (SYNCRAG_STATE_URL)"
+
+
 def embedder() -> Embedder:
     s = settings()
     return shared_embedder(
@@ -147,9 +168,9 @@ def vector_store(model: Embedder) -> VectorStore:
 
 
 def unknown_user_sentence(user: str) -> str:
-    """What to say about a user the state DB has no sync of."""
+    """What to say about a user the state DB has no sync of, naming where it looked."""
     return (
-        f"no sync of user {user!r} is known here: enable one with "
+        f"no sync of user {user!r} is known here, in {state_location()}: enable one with "
         f"`syncrag enable --user {user} --integration <integration>`."
     )
 
@@ -162,10 +183,22 @@ def require_known_user(store: StateStore, user: str) -> None:
         raise UserError(unknown_user_sentence(user))
 
 
-def check_user(user: str) -> None:
-    """Raises UserError unless the state DB knows a sync of `user` (opens and closes it)."""
-    store = state_store()
+def known_user_state_store(user: str) -> StateStore:
+    """The state DB, once it is known to hold a sync of `user` (UserError otherwise). A SQLite
+    file that does not exist is not created."""
+    if not user.strip():
+        raise UserError("--user needs a user id, not an empty string.")
+    store = existing_state_store()
+    if store is None:
+        raise UserError(unknown_user_sentence(user))
     try:
         require_known_user(store, user)
-    finally:
+    except BaseException:
         store.close()
+        raise
+    return store
+
+
+def check_user(user: str) -> None:
+    """Raises UserError unless the state DB knows a sync of `user` (opens and closes it)."""
+    known_user_state_store(user).close()

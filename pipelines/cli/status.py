@@ -35,14 +35,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
-    store = runtime.state_store()
+    if args.user is not None:
+        store = runtime.known_user_state_store(args.user)
+    else:
+        store = runtime.existing_state_store()
+    if store is None:
+        return _no_syncs_yet(console)
     try:
-        if args.user is not None:
-            runtime.require_known_user(store, args.user)
         syncs = store.list_syncs(args.user)
         if not syncs:
-            console.print("No syncs yet: enable one with `syncrag enable`.")
-            return 0
+            return _no_syncs_yet(console)
         counts = store.counts_by_state(args.user)
         textless = store.textless_indexed_counts(args.user)
         # On a narrow terminal, columns go rather than headers being cut.
@@ -91,6 +93,16 @@ def run(args: argparse.Namespace) -> int:
                 console.print(line)
     finally:
         store.close()
+    return 0
+
+
+def _no_syncs_yet(console: Console) -> int:
+    console.print(
+        f"No syncs yet in {runtime.state_location()}: enable one with `syncrag enable`.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0
 
 
