@@ -20,6 +20,9 @@ _STATES = (
     RecordState.DELETED,
 )
 
+# The latest errored records listed per user; the rest are counted.
+ERRORS_SHOWN = 10
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
@@ -87,9 +90,19 @@ def run(args: argparse.Namespace) -> int:
         for note in notes:
             console.print(Text(note))
         for user in sorted({s.user_id for s in syncs}):
-            for record in store.errored_records(user, limit=10):
+            shown = store.errored_records(user, limit=ERRORS_SHOWN)
+            for record in shown:
                 line = Text("errored ", style="red")
                 line.append(f"{user}: {record.name or record.record_id}: {record.error}")
+                console.print(line)
+            errored = sum(
+                counts.get(s.sync_id, {}).get(RecordState.ERRORED, 0)
+                for s in syncs
+                if s.user_id == user
+            )
+            if errored > len(shown):
+                line = Text("errored ", style="red")
+                line.append(f"{user}: and {errored - len(shown)} more")
                 console.print(line)
     finally:
         store.close()
