@@ -61,14 +61,17 @@ class PostgresDatabases:
         return self.server.set(database=self.state_db).render_as_string(hide_password=False)
 
     def dagster_storage_yaml(self) -> str:
-        # psycopg2, as deploy/dagster.yaml explains; the bench's server takes trust auth.
+        # The storage of deploy/dagster.yaml (pooled connections, psycopg2); the bench's server
+        # takes trust auth.
         return (
-            "storage:\n  postgres:\n    postgres_db:\n      scheme: postgresql+psycopg2\n"
-            f"      hostname: {self.server.host or '127.0.0.1'}\n"
-            f"      port: {self.server.port or 5432}\n"
-            f"      db_name: {self.dagster_db}\n"
-            f"      username: {self.server.username or 'postgres'}\n"
-            f"      password: '{self.server.password or ''}'\n"
+            "storage:\n  custom:\n    module: pipelines.dagster_storage\n"
+            "    class: PooledPostgresStorage\n    config:\n      postgres_db:\n"
+            "        scheme: postgresql+psycopg2\n"
+            f"        hostname: {self.server.host or '127.0.0.1'}\n"
+            f"        port: {self.server.port or 5432}\n"
+            f"        db_name: {self.dagster_db}\n"
+            f"        username: {self.server.username or 'postgres'}\n"
+            f"        password: '{self.server.password or ''}'\n"
         )
 
     def _admin(self, sql: str) -> None:

@@ -119,9 +119,14 @@ def test_notes_are_distinct_per_user_and_repeatable() -> None:
     assert small_document("u", 0, random.Random(0), extra="marker zq1").endswith("marker zq1\n")
 
 
-def test_the_postgres_storage_block_names_the_fresh_dagster_database() -> None:
+def test_the_postgres_storage_block_is_the_deployments_on_the_fresh_dagster_database() -> None:
     databases = PostgresDatabases("postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    storage = yaml.safe_load(databases.dagster_storage_yaml())["storage"]["postgres"]["postgres_db"]
+    custom = yaml.safe_load(databases.dagster_storage_yaml())["storage"]["custom"]
+    assert (custom["module"], custom["class"]) == (
+        "pipelines.dagster_storage",
+        "PooledPostgresStorage",
+    )
+    storage = custom["config"]["postgres_db"]
     assert storage["db_name"] == databases.dagster_db != databases.state_db
     assert storage["scheme"] == "postgresql+psycopg2"
     assert databases.state_url.endswith(f"/{databases.state_db}")

@@ -58,7 +58,7 @@ def test_every_yaml_file_parses_to_a_mapping(name: str) -> None:
 
 def test_the_instance_keeps_its_credentials_in_the_environment() -> None:
     instance = _load("dagster.yaml")
-    database = instance["storage"]["postgres"]["postgres_db"]
+    database = instance["storage"]["custom"]["config"]["postgres_db"]
     for field in ("hostname", "port", "db_name", "username", "password"):
         assert set(database[field]) == {"env"}, field
     assert database["scheme"] == "postgresql+psycopg2"
