@@ -18,7 +18,6 @@ from pipelines.cli.progress import progress_bar, user_progress
 from pipelines.dead_runs import fail_dead_runs
 from pipelines.jobs import INGEST_JOB_NAME
 from pipelines.partitions import USERS_PARTITIONS_NAME
-from pipelines.schedules import FULL_RECONCILE_RUN_CONFIG
 
 # The run's events still reach the instance (and the UI). The terminal gets none of Dagster's
 # console lines (a failed step is two stack traces there): the summary says why a run failed, and
@@ -54,6 +53,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--full-reconcile", action="store_true", help="re-list every sync and remove what vanished"
     )
+    parser.add_argument(
+        "--retry-errored",
+        action="store_true",
+        help="try the users' errored records again (after a fix or a raised limit); otherwise "
+        "an errored record is tried again only when it changes",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -76,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             instance,
             users,
             full_reconcile=args.full_reconcile,
+            retry_errored=args.retry_errored,
             on_done=lambda s: print("\n".join(_lines(s))),
             around=around,
             verbose=args.verbose,
@@ -89,6 +95,7 @@ def ingest_users(
     users: Sequence[str],
     *,
     full_reconcile: bool = False,
+    retry_errored: bool = False,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[UserRunSummary], None] | None = None,
     around: Callable[[str], AbstractContextManager[object]] | None = None,
@@ -116,7 +123,7 @@ def ingest_users(
                 partition_key=user,
                 run_config={
                     **(VERBOSE_CONSOLE if verbose else QUIET_CONSOLE),
-                    **(FULL_RECONCILE_RUN_CONFIG if full_reconcile else {}),
+                    **_pull_config(full_reconcile=full_reconcile, retry_errored=retry_errored),
                 },
                 tags={"syncrag/trigger": "cli"},
                 raise_on_error=False,
@@ -178,6 +185,13 @@ def _warnings(instance: DagsterInstance, run_id: str) -> list[str]:
     ]
 
 
+def _pull_config(*, full_reconcile: bool, retry_errored: bool) -> dict[str, Any]:
+    """The run config of the pull step (`synced_records`) for the options given."""
+    options = {"full_reconcile": full_reconcile, "retry_errored": retry_errored}
+    chosen = {name: True for name, wanted in options.items() if wanted}
+    return {"ops": {"synced_records": {"config": chosen}}} if chosen else {}
+
+
 def _lines(s: UserRunSummary) -> list[str]:
     """The headline of one user's run, then one line per thing it left undone, and why."""
     if not s.success:
@@ -187,7 +201,7 @@ def _lines(s: UserRunSummary) -> list[str]:
     headline = (
         f"{s.user_id}: {s.records.get('records_new', 0)} new, "
         f"{s.records.get('records_updated', 0)} updated, "
-        f"{s.records.get('records_deleted', 0)} deleted; "
+        f"{s.records.get('records_deleted', 0)} deleted{_retried(s)}; "
         f"{s.index.get('records_indexed', 0)} indexed, "
         f"{s.index.get('records_errored', 0)} errored, "
         f"{s.index.get('chunks_embedded', 0)} chunks embedded, "
@@ -201,6 +215,11 @@ def _lines(s: UserRunSummary) -> list[str]:
             "the listing may be incomplete"
         ]
     return [headline, *(f"  {note}" for note in notes)]
+
+
+def _retried(s: UserRunSummary) -> str:
+    retried = int(s.records.get("records_retried") or 0)
+    return f", {retried} errored retried" if retried else ""
 
 
 # A run that could not index many files warns about each: the terminal gets the first few.

@@ -140,6 +140,25 @@ def test_explain_says_why_a_record_errored_and_names_close_matches_of_a_wrong_na
     assert "no sync of user 'nobody'" in capsys.readouterr().err
 
 
+def test_ingest_retries_errored_records_only_when_asked(
+    wired: tuple[Emulator, Syncrag], capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, syncrag = wired
+    emulator.write("alice", "plan.md", PLAN)
+    emulator.write("alice", "broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nnot a pdf\n")
+    emulator.enable(syncrag.state, "alice")
+    assert main(["ingest", "--user", "alice"]) == 0
+    assert main(["ingest", "--user", "alice", "--full-reconcile"]) == 0
+    capsys.readouterr()
+
+    assert main(["ingest", "--user", "alice", "--retry-errored"]) == 0
+
+    headline = capsys.readouterr().out.splitlines()[0]
+    assert headline.startswith("alice: 0 new, 0 updated, 0 deleted, 1 errored retried; ")
+    assert "1 errored," in headline  # the same file, tried again, errored again
+    assert syncrag.ledger_by_name("alice")["broken.pdf"].attempts == 2
+
+
 def test_a_query_as_someone_who_may_read_nothing_says_so(
     wired: tuple[Emulator, Syncrag], capsys: pytest.CaptureFixture[str]
 ) -> None:
