@@ -14,8 +14,9 @@ DEFAULT_STATE_DIR = Path(".syncrag/emulator")
 DEFAULT_KEYS_DIR = Path(".syncrag/keys")
 
 
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of `syncrag emulator serve` to `parser`."""
+def add_serve_arguments(parser: argparse.ArgumentParser, *, home: str = ".syncrag") -> None:
+    """Add the options of `syncrag emulator serve` to `parser`; the help names the default
+    folders under `home` (`syncrag emulator serve` puts them under $SYNCRAG_HOME)."""
     parser.add_argument(
         "--root", type=Path, required=True, help="folder of <user>/<integration>/<pipeline>/"
     )
@@ -25,14 +26,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--state-dir",
         type=Path,
         default=DEFAULT_STATE_DIR,
-        help="where sync ids, sequences and cursors persist (default .syncrag/emulator)",
+        help=f"where sync ids, sequences and cursors persist (default {home}/emulator)",
     )
     parser.add_argument("--public-key", type=Path, help="PEM public key verifying user tokens")
     parser.add_argument(
         "--keys-dir",
         type=Path,
         default=DEFAULT_KEYS_DIR,
-        help="without --public-key: dev key pair made here if absent (default .syncrag/keys)",
+        help=f"without --public-key: dev key pair made here if absent (default {home}/keys)",
     )
     parser.add_argument("--project-id", help="Paragon project id expected in the token audience")
     parser.add_argument("--incremental-interval", type=float, default=60.0, help="seconds")

@@ -77,7 +77,7 @@ def _register_emulator(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="serve the Sync API over a folder",
         description="Serve the Sync API emulator over a folder until interrupted.",
     )
-    add_serve_arguments(serve_parser)
+    add_serve_arguments(serve_parser, home="$SYNCRAG_HOME")
     # Unset, the state and keys folders are the ones under SYNCRAG_HOME.
     serve_parser.set_defaults(state_dir=None, keys_dir=None)
 
