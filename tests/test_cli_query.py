@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.cli.main import main
 from resources.state import StateStore
-from tests.test_state_support import add_sync
+from tests.test_state_support import add_sync, change
 
 # What the `syncrag` console script runs.
 _SCRIPT = "import sys; from pipelines.cli.main import main; sys.exit(main())"
@@ -98,3 +98,28 @@ def test_nothing_to_look_for_is_a_usage_error(
         "syncrag query: argument text: say what to look for, not an empty string "
         "(see syncrag query --help)"
     )
+
+
+def test_a_search_of_a_user_with_nothing_indexed_says_so(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["query", "--user", "alice", "croissant", "--mode", "sparse"]) == 0
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert "no results: nothing of alice's is indexed yet (syncrag ingest --user alice)." in out
+
+
+def test_a_sparse_search_that_matches_no_indexed_text_says_so(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with StateStore.open(f"sqlite:///{home / 'state.db'}") as state:
+        state.apply_page(user_id="alice", sync_id="s1", changes=[change("doc")], cursor="c1")
+        state.mark_indexed(
+            sync_id="s1", record_id="doc", metadata_hash="h1", content_hash="c", chunk_count=2
+        )
+
+    assert main(["query", "--user", "alice", "zyzzyva", "--mode", "sparse"]) == 0
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert "no results: none of alice's 1 indexed record(s) contains these words." in out
+    assert "materialized" not in out

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ingest.search import DEFAULT_MODE, PermittedHits, SearchMode, search_user, search_user_as
 from pipelines.cli import runtime
+from resources.state import RecordState, StateStore
 from resources.vectors import SearchHit
 
 
@@ -56,7 +57,11 @@ def _count(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    runtime.check_user(args.user)
+    state = runtime.known_user_state_store(args.user)
+    try:
+        indexed = _indexed_records(state, args.user)
+    finally:
+        state.close()
     model = runtime.embedder()
     store = runtime.vector_store(model)
     permitted: PermittedHits | None = None
@@ -82,7 +87,10 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"id": hit.id, "score": hit.score, **hit.payload}))
         return 0
     console = Console()
-    empty = None if permitted is None else _nothing_readable(str(args.as_email), permitted)
+    if permitted is None:
+        empty = _nothing_found(args.user, args.mode, indexed)
+    else:
+        empty = _nothing_readable(str(args.as_email), permitted)
     print_hits(console, args.user, args.text, hits, empty=empty)
     if permitted is not None and permitted.withheld_unconfirmed:
         console.print(
@@ -114,6 +122,21 @@ def print_hits(
         if payload.get("url"):
             console.print(Padding(Text(str(payload["url"]), style="dim"), (0, 0, 0, 5)))
         console.print(Padding(Text(_excerpt(str(payload.get("text", "")))), (0, 0, 0, 5)))
+
+
+def _indexed_records(state: StateStore, user: str) -> int:
+    """How many of the user's records are indexed with text to search (folders hold none)."""
+    counts = state.counts_by_state(user)
+    indexed = sum(by_state.get(RecordState.INDEXED, 0) for by_state in counts.values())
+    return indexed - sum(state.textless_indexed_counts(user).values())
+
+
+def _nothing_found(user: str, mode: SearchMode, indexed: int) -> str:
+    """Why a search found nothing: an index with nothing in it yet, or no text that matches."""
+    if indexed <= 0:
+        return f"no results: nothing of {user}'s is indexed yet (syncrag ingest --user {user})."
+    words = " contains these words" if mode is SearchMode.SPARSE else " matches"
+    return f"no results: none of {user}'s {indexed} indexed record(s){words}."
 
 
 def _nothing_readable(email: str, permitted: PermittedHits) -> str:
