@@ -10,6 +10,7 @@ stops, the others are stopped too; Ctrl-C or SIGTERM stops all three.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import shlex
 import shutil
 import signal
@@ -114,6 +115,12 @@ def run(args: argparse.Namespace) -> int:
     environ = runtime.child_environ()
     planned = services(args)
     if args.print_only:
+        if not _is_loopback(args.host) and not environ.get("SYNCRAG_WEBHOOK_SECRET"):
+            print(
+                f"syncrag serve: the webhook receiver will refuse to start on {args.host} "
+                "without SYNCRAG_WEBHOOK_SECRET: set it in the receiver's environment.",
+                file=sys.stderr,
+            )
         for name in ("SYNCRAG_HOME", "DAGSTER_HOME"):
             print(f"{name}={shlex.quote(environ[name])}")
         for service in planned:
@@ -174,6 +181,17 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether the receiver takes `host` for loopback, where it starts without a secret (the
+    test of webhooks/cli.py)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _script(name: str) -> str:
