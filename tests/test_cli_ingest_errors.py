@@ -57,3 +57,15 @@ def test_ingest_without_a_signing_key_names_the_setting_in_one_line(
         "SYNCRAG_SIGNING_KEY to its text."
     ]
     assert "Stack Trace" not in err
+
+
+def test_enable_with_the_sync_api_down_is_one_line_exit_1(
+    home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["enable", "--user", "alice", "--integration", "googledrive"])
+
+    _, err = capfd.readouterr()
+    assert code == 1
+    [line] = err.splitlines()
+    assert line.startswith("syncrag: Could not reach the Sync API at http://127.0.0.1:1 ")
+    assert line.endswith("check that it is running and reachable, then try again.")

@@ -17,7 +17,7 @@ from pipelines.cli.errors import UserError
 from pipelines.settings import SettingsError
 from resources.embedding import EmbeddingConfigError, EmbeddingModelError
 from resources.state import StateStoreError
-from resources.sync_api import SyncApiAuthError, SyncApiConfigError
+from resources.sync_api import SyncApiError
 from resources.vectors import VectorStoreError
 
 
@@ -140,14 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         return _fail(str(exc), exc.exit_code, exc.details)
     except (
-        SyncApiAuthError,
-        SyncApiConfigError,
+        SyncApiError,
         StateStoreError,
         VectorStoreError,
         EmbeddingModelError,
     ) as exc:
-        # Errors a person fixes in the settings, the Paragon dashboard or a server that is down,
-        # never a traceback.
+        # Errors a person fixes in the settings, the Paragon dashboard or a server that is down
+        # (the Sync API client's errors all say which): never a traceback.
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return 130
