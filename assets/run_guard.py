@@ -9,6 +9,7 @@ holder, and `pipelines/dead_runs.py` marks runs whose recorded process is gone a
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterator, Mapping
@@ -59,6 +60,8 @@ class ProcessIdentity:
 # Runs this process has tagged with its identity (a run runs in one process).
 _TAGGED_RUNS: set[str] = set()
 
+_log = logging.getLogger("syncrag.ingest")
+
 # An asset's step (one user) or a batch run's op (many users, one after another).
 StepContext = AssetExecutionContext | OpExecutionContext
 
@@ -75,10 +78,14 @@ def one_ingest_per_user(context: StepContext, store: StateStore, user_id: str) -
 
     def report(holder: LockHolder | None, waited: float) -> None:
         who = holder.describe() if holder else "another ingest"
-        # A warning, so that it reaches a terminal that shows only warnings (syncrag ingest).
-        context.log.warning(
+        message = (
             f"waiting for {user_id}'s ingest lock, held by {who}; waited {waited:.0f} s so far"
         )
+        # In the run's event log (the UI), and as a Python warning: `syncrag ingest` keeps
+        # Dagster's console quiet (a failed step is two stack traces there) but shows syncrag's
+        # warnings, and a person waiting must see whom for.
+        context.log.warning(message)
+        _log.warning(message)
 
     with store.user_lock(user_id, holder=f"run {run_id}", on_wait=report):
         yield

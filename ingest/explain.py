@@ -254,10 +254,10 @@ def _verdict(story: RecordStory) -> IndexVerdict:
         )
     if record.state in (RecordState.ERRORED, RecordState.PURGED):
         if have == 0:
-            return IndexVerdict(True, f"no points, as a {record.state} record should have.")
+            return IndexVerdict(True, f"no points, as {_a(record.state)} record should have.")
         return IndexVerdict(
             False,
-            f"{_count(have, 'point')} left of a {record.state} record, which should have none.",
+            f"{_count(have, 'point')} left of {_a(record.state)} record, which should have none.",
         )
     if record.state == RecordState.PENDING:
         return IndexVerdict(
@@ -312,3 +312,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def _a(state: RecordState) -> str:
+    """The state with its article: 'an errored', 'a purged'."""
+    return f"{'an' if str(state)[0] in 'aeiou' else 'a'} {state}"

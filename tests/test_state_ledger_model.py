@@ -45,7 +45,9 @@ class Model:
                     counts["deleted"] += 1
                 else:
                     counts["unchanged"] += 1
-            elif row[0] != h or row[1] not in (RecordState.PENDING, RecordState.INDEXED):
+            elif row[0] != h or row[1] in (RecordState.DELETED, RecordState.PURGED):
+                # A new version, or a gone record back. An errored one with its version stays
+                # errored: a full reconcile lists it again without it having changed.
                 self.rows[record_id] = (h, RecordState.PENDING)
                 counts["updated"] += 1
             else:

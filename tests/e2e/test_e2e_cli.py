@@ -130,6 +130,8 @@ def test_explain_says_why_a_record_errored_and_names_close_matches_of_a_wrong_na
     assert story["summary"].startswith("broken.pdf could not be indexed: ")
     assert story["points"] == []
     assert story["index_matches_ledger"] is True
+    assert main(["explain", "--user", "alice", "broken.pdf"]) == 0
+    assert "no points, as an errored record should have." in capsys.readouterr().out
 
     assert main(["explain", "--user", "alice", "broken"]) == 1
     err = capsys.readouterr().err.splitlines()
