@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -71,25 +72,10 @@ def comments_section(markdown: str) -> str | None:
     level; headings inside fenced code do not count.
     """
     lines = markdown.split("\n")
-    start: int | None = None
-    level = 0
-    end = len(lines)
-    in_fence = False
-    for number, line in enumerate(lines):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        heading = None if in_fence else _HEADING.match(line)
-        if heading is None:
-            continue
-        depth = len(heading.group(1))
-        if start is None and _COMMENTS_TITLE.match(heading.group(2)):
-            start, level = number, depth
-        elif start is not None and depth <= level:
-            end = number
-            break
-    if start is None:
+    span = _section_span(lines, lambda title: bool(_COMMENTS_TITLE.match(title)))
+    if span is None:
         return None
+    start, end = span
     return "\n".join(lines[start:end]).strip()
 
 
@@ -103,21 +89,28 @@ def beyond_description(markdown: str, description: str) -> str | None:
     after the rendered fields, and every such ticket carried its description twice.
     """
     lines = markdown.split("\n")
-    headings = _headings(lines)
-    found = next(
-        ((number, depth) for number, depth, title in headings if title.lower() == "description"),
-        None,
-    )
-    if found is None:
+    span = _section_span(lines, lambda title: title.lower() == "description")
+    if span is None:
         return None
-    start, level = found
-    end = next((n for n, depth, _ in headings if n > start and depth <= level), len(lines))
+    start, end = span
     if _squashed("\n".join(lines[start + 1 : end])) != _squashed(description):
         return None
     preamble = [line for line in lines[:start] if line.strip()]
     if not all(_HEADING.match(line) or line.lstrip().startswith(("- ", "* ")) for line in preamble):
         return None  # text of its own before the description: keep the document whole
     return "\n".join(lines[end:]).strip()
+
+
+def _section_span(lines: list[str], is_it: Callable[[str], bool]) -> tuple[int, int] | None:
+    """(heading line, end line) of the first section whose title `is_it`: up to the next heading
+    of the same or a higher level; None when there is none."""
+    headings = _headings(lines)
+    found = next(((number, depth) for number, depth, title in headings if is_it(title)), None)
+    if found is None:
+        return None
+    start, level = found
+    end = next((n for n, depth, _ in headings if n > start and depth <= level), len(lines))
+    return start, end
 
 
 def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
