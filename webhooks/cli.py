@@ -35,7 +35,7 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
     env = os.environ if environ is None else environ
     state_url = env.get("SYNCRAG_STATE_URL", "").strip() or DEFAULT_STATE_URL
     secret = env.get("SYNCRAG_WEBHOOK_SECRET") or None
-    if secret is None and not _is_loopback(args.host):
+    if secret is None and not is_loopback(args.host):
         # Anyone on the network could otherwise fill the inbox and trigger runs.
         return _misconfigured(
             f"set SYNCRAG_WEBHOOK_SECRET before serving webhooks on {args.host}, "
@@ -80,7 +80,8 @@ def _port(text: str) -> int:
     return port
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether the receiver takes `host` for loopback, where it starts without a secret."""
     if host == "localhost":
         return True
     try:

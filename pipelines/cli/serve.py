@@ -10,7 +10,6 @@ stops, the others are stopped too; Ctrl-C or SIGTERM stops all three.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import shlex
 import shutil
 import signal
@@ -111,11 +110,15 @@ def services(args: argparse.Namespace) -> list[Service]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The receiver's own rule; imported here, as the receiver's web stack is slow to import and
+    # every other command would pay for it.
+    from webhooks.cli import is_loopback
+
     settings = runtime.settings()
     environ = runtime.child_environ()
     planned = services(args)
     if args.print_only:
-        if not _is_loopback(args.host) and not environ.get("SYNCRAG_WEBHOOK_SECRET"):
+        if not is_loopback(args.host) and not environ.get("SYNCRAG_WEBHOOK_SECRET"):
             print(
                 f"syncrag serve: the webhook receiver will refuse to start on {args.host} "
                 "without SYNCRAG_WEBHOOK_SECRET: set it in the receiver's environment.",
@@ -181,17 +184,6 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-def _is_loopback(host: str) -> bool:
-    """Whether the receiver takes `host` for loopback, where it starts without a secret (the
-    test of webhooks/cli.py)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _script(name: str) -> str:
