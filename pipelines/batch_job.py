@@ -90,7 +90,7 @@ def ingest_users_op(
     # One extraction process for the whole batch, started by the first file to read.
     with ExtractionWorker(ingest_settings.extraction_limits()) as documents:
         for user in config.users:
-            report = _UserReport(user)
+            report = _UserReport()
             pending.append(report)
             try:
                 pulled = pull_user_records(
@@ -138,7 +138,6 @@ def ingest_users_op(
 class _UserReport:
     """What a batch run has to report of one user: its summary lines and its partition events."""
 
-    user: str
     lines: list[str] = field(default_factory=list[str])
     events: list[AssetMaterialization | AssetCheckEvaluation] = field(
         default_factory=list[AssetMaterialization | AssetCheckEvaluation]

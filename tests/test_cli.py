@@ -259,6 +259,24 @@ def test_a_dagster_home_that_cannot_be_opened_is_one_sentence_at_start_up(
     assert error.endswith(f"fix the storage settings in {home / 'dagster' / 'dagster.yaml'}.")
 
 
+def test_a_dagster_home_whose_server_is_down_is_one_sentence_without_its_password(
+    home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (home / "dagster").mkdir(parents=True)
+    (home / "dagster" / "dagster.yaml").write_text(
+        "storage:\n  custom:\n    module: pipelines.dagster_storage\n"
+        "    class: PooledPostgresStorage\n    config:\n      postgres_db:\n"
+        "        scheme: postgresql+psycopg2\n        hostname: 127.0.0.1\n        port: 1\n"
+        "        db_name: nowhere\n        username: someone\n        password: s3cret-pw-XYZ\n"
+    )
+
+    assert main(["serve", "--no-ui", "--webhook-port", "0"]) != 0
+
+    out, err = capfd.readouterr()
+    assert "s3cret-pw-XYZ" not in out + err
+    assert err.strip().splitlines()[-1].startswith("syncrag: the Dagster instance in ")
+
+
 def test_serve_creates_the_instance_before_it_starts_the_services(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,6 +66,13 @@ def _batch(
     )
 
 
+def _menus(emulator: Emulator, syncrag: Syncrag, users: list[str]) -> None:
+    """Each user gets one small note and a sync of it."""
+    for user in users:
+        emulator.write(user, "menu.md", paragraphs_document("Menu", [f"{user}'s soup."]))
+        emulator.enable(syncrag.state, user)
+
+
 def _latest(syncrag: Syncrag, asset: str, user: str) -> dict[str, Any]:
     """The metadata of the user's partition's latest materialization of `asset`, or {}."""
     records = syncrag.instance.fetch_materializations(
@@ -115,9 +122,7 @@ def test_a_batch_run_reports_each_user_as_its_own_partition_and_goes_on_past_a_f
 def test_a_second_batch_over_the_same_users_embeds_nothing(
     emulator: Emulator, syncrag: Syncrag
 ) -> None:
-    for user in ("alice", "bob"):
-        emulator.write(user, "menu.md", paragraphs_document("Menu", [f"{user}'s soup of the day."]))
-        emulator.enable(syncrag.state, user)
+    _menus(emulator, syncrag, ["alice", "bob"])
     assert _batch(syncrag, ["alice", "bob"]).success
 
     again = _batch(syncrag, ["alice", "bob"])
@@ -132,9 +137,7 @@ def test_a_batch_run_logs_each_users_stages_as_one_event(
 ) -> None:
     # Each event is a write to Dagster's event log (about 30 ms of CPU on SQLite): a batch of
     # 25 users logged 7 lines each, then 2; now one event a user carries every stage's line.
-    for user in ("alice", "bob"):
-        emulator.write(user, "menu.md", paragraphs_document("Menu", [f"{user}'s soup."]))
-        emulator.enable(syncrag.state, user)
+    _menus(emulator, syncrag, ["alice", "bob"])
 
     result = _batch(syncrag, ["alice", "bob"])
 
@@ -157,9 +160,7 @@ def test_a_user_of_a_batch_does_not_wait_for_the_events_of_the_users_before_it(
 ) -> None:
     # Each event is a write to Dagster's storage: written between users, they made the 25th user
     # of a burst wait for the 144 events of the 24 before it before it was even pulled.
-    for user in ("alice", "bob"):
-        emulator.write(user, "menu.md", paragraphs_document("Menu", [f"{user}'s soup."]))
-        emulator.enable(syncrag.state, user)
+    _menus(emulator, syncrag, ["alice", "bob"])
     alices_events_when_bob_was_pulled: list[int] = []
 
     def count_alices_events() -> None:

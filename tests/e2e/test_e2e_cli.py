@@ -31,6 +31,16 @@ from webhooks import create_app as create_receiver
 PLAN = paragraphs_document("Plan", ["The kettle ships in spring.", "Budget: two teapots."])
 
 
+def _ingested_with_a_broken_pdf(wired: tuple[Emulator, Syncrag]) -> Syncrag:
+    """alice with a plan and a file that cannot be read, ingested through the CLI."""
+    emulator, syncrag = wired
+    emulator.write("alice", "plan.md", PLAN)
+    emulator.write("alice", "broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nnot a pdf\n")
+    emulator.enable(syncrag.state, "alice")
+    assert main(["ingest", "--user", "alice"]) == 0
+    return syncrag
+
+
 @pytest.fixture
 def wired(
     tmp_path: Path, keys: KeyFiles, monkeypatch: pytest.MonkeyPatch
@@ -116,11 +126,7 @@ def test_explain_tells_a_records_story_from_webhooks_to_points(
 def test_explain_says_why_a_record_errored_and_names_close_matches_of_a_wrong_name(
     wired: tuple[Emulator, Syncrag], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator, syncrag = wired
-    emulator.write("alice", "plan.md", PLAN)
-    emulator.write("alice", "broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nnot a pdf\n")
-    emulator.enable(syncrag.state, "alice")
-    assert main(["ingest", "--user", "alice"]) == 0
+    _ingested_with_a_broken_pdf(wired)
     capsys.readouterr()
 
     story = _explain(capsys, "--user", "alice", "broken.pdf")
@@ -145,11 +151,7 @@ def test_explain_says_why_a_record_errored_and_names_close_matches_of_a_wrong_na
 def test_ingest_retries_errored_records_only_when_asked(
     wired: tuple[Emulator, Syncrag], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator, syncrag = wired
-    emulator.write("alice", "plan.md", PLAN)
-    emulator.write("alice", "broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nnot a pdf\n")
-    emulator.enable(syncrag.state, "alice")
-    assert main(["ingest", "--user", "alice"]) == 0
+    syncrag = _ingested_with_a_broken_pdf(wired)
     assert main(["ingest", "--user", "alice", "--full-reconcile"]) == 0
     capsys.readouterr()
 
